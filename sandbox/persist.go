@@ -1,0 +1,193 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Persistence: the whole state is one JSON document (type state) written to
+// Options.DataFile with mode 0600 through a temporary file and a rename, so
+// a crash never leaves a half-written file. Saves are coalesced: a change
+// marks the state dirty and the saver goroutine writes it shortly after, and
+// Close writes once more. The file holds private signing keys and client
+// secrets, hence 0600.
+
+// saveDelay coalesces bursts of changes (a batch of 1000 jobs) into one
+// write.
+const saveDelay = 100 * time.Millisecond
+
+// apiTokenTTL is the lifetime of the all-scopes token in Info. A token in a
+// loaded state file with less than apiTokenRenewal left is replaced.
+const (
+	apiTokenTTL     = 90 * 24 * time.Hour
+	apiTokenRenewal = 24 * time.Hour
+)
+
+// initState loads Options.DataFile when it exists, or seeds a fresh state.
+func (s *Sandbox) initState() error {
+	loaded := false
+	if s.opts.DataFile != "" {
+		st, err := loadState(s.opts.DataFile)
+		switch {
+		case err == nil:
+			keys, err := keySetFromJWKs(st.Keys)
+			if err != nil {
+				return fmt.Errorf("load %s: %w", s.opts.DataFile, err)
+			}
+			s.st, s.keys, loaded = st, keys, true
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			return err
+		}
+	}
+	if !loaded {
+		keys, err := newKeySet()
+		if err != nil {
+			return err
+		}
+		s.keys = keys
+		s.st = seedState(s.url, s.opts.Identities, s.now())
+		s.st.PageSecret = make([]byte, 32)
+		rand.Read(s.st.PageSecret)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.realm(s.st.RealmID) != nil {
+		s.refreshTrustedOrigins()
+	}
+	if s.apiTokenNeedsRenewal() {
+		tok, err := s.mintManagementToken(allScopes, apiTokenTTL, "sandbox API token")
+		if err != nil {
+			return err
+		}
+		s.st.APIToken = tok
+	}
+	s.changed()
+	return nil
+}
+
+// refreshTrustedOrigins adds the current origin to the seeded hosted_web
+// config: a restarted sandbox may listen on another port.
+func (s *Sandbox) refreshTrustedOrigins() {
+	c := s.st.configByID[s.st.AuthenticatorConfigID]
+	if c == nil {
+		return
+	}
+	for _, o := range c.Config.TrustedOrigins {
+		if o == s.url {
+			return
+		}
+	}
+	c.Config.TrustedOrigins = append(c.Config.TrustedOrigins, s.url)
+}
+
+func (s *Sandbox) apiTokenNeedsRenewal() bool {
+	if s.st.APIToken == "" {
+		return true
+	}
+	claims, err := s.verifyJWT(s.st.APIToken)
+	if err != nil {
+		return true
+	}
+	exp, _ := claims["exp"].(float64)
+	jti, _ := claims["jti"].(string)
+	if rec := s.st.token(jti); rec != nil && rec.Revoked {
+		return true
+	}
+	return time.Unix(int64(exp), 0).Before(s.now().Add(apiTokenRenewal))
+}
+
+func loadState(path string) (*state, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if st.Version != stateVersion {
+		return nil, fmt.Errorf("load %s: state version %d, want %d; delete the file to start over", path, st.Version, stateVersion)
+	}
+	st.reindex()
+	return st, nil
+}
+
+// changed marks the state as modified; the caller holds s.mu.
+func (s *Sandbox) changed() {
+	if s.opts.DataFile == "" {
+		return
+	}
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// saver writes the state file shortly after each change until Close.
+func (s *Sandbox) saver() {
+	defer close(s.saverDone)
+	for {
+		select {
+		case <-s.stopSaver:
+			return
+		case <-s.dirty:
+		}
+		select {
+		case <-s.stopSaver:
+			return
+		case <-time.After(saveDelay):
+		}
+		if err := s.save(); err != nil {
+			s.log.Error("sandbox state not saved", "file", s.opts.DataFile, "err", err)
+		}
+	}
+}
+
+// save writes the state file atomically: temporary file, fsync, rename.
+func (s *Sandbox) save() error {
+	if s.opts.DataFile == "" {
+		return nil
+	}
+	s.mu.Lock()
+	s.st.Version = stateVersion
+	s.st.Keys = s.keys.privateJWKs()
+	data, err := json.Marshal(s.st)
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+
+	dir := filepath.Dir(s.opts.DataFile)
+	tmp, err := os.CreateTemp(dir, ".sandbox-state-*")
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save state: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.opts.DataFile); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
