@@ -1,0 +1,271 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Problem is one thing wrong in a config file.
+type Problem struct {
+	// Line is 1-based; 0 when the problem has no place in the file.
+	Line int
+	// Key is the dotted key path, such as "profiles.prod.realm_id"; empty
+	// for syntax errors.
+	Key     string
+	Message string
+}
+
+// ValidationError lists every problem found in a config file.
+type ValidationError struct {
+	Path     string
+	Problems []Problem
+}
+
+// Error formats one problem a line, each as "PATH:LINE: message" so editors
+// and terminals can jump to it.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Path)
+		if p.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(p.Line))
+		}
+		b.WriteString(": " + p.Message)
+	}
+	return b.String()
+}
+
+// parse decodes and validates data read from path. Problems are collected
+// rather than returned at the first one, so a user fixes the file in one pass.
+func parse(path string, data []byte) (*Config, error) {
+	src := string(data)
+	var doc map[string]any
+	md, err := toml.Decode(src, &doc)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			line := pe.Position.Line
+			if line < 1 {
+				line = 1
+			}
+			return nil, &ValidationError{Path: path, Problems: []Problem{{Line: line, Message: "invalid TOML: " + pe.Message}}}
+		}
+		return nil, &ValidationError{Path: path, Problems: []Problem{{Line: 1, Message: "invalid TOML: " + err.Error()}}}
+	}
+
+	v := &validator{ix: indexSource(src), cfg: &Config{Path: path}}
+	v.document(doc, md.Keys())
+	if len(v.problems) > 0 {
+		return nil, &ValidationError{Path: path, Problems: v.problems}
+	}
+	return v.cfg, nil
+}
+
+type validator struct {
+	ix       *sourceIndex
+	cfg      *Config
+	problems []Problem
+	// names are all profile names in the file, valid or not.
+	names []string
+}
+
+func (v *validator) add(key []string, format string, args ...any) {
+	v.problems = append(v.problems, Problem{
+		Line:    v.ix.line(key...),
+		Key:     toml.Key(key).String(),
+		Message: fmt.Sprintf(format, args...),
+	})
+}
+
+func (v *validator) warn(key []string, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if line := v.ix.line(key...); line > 0 {
+		msg = fmt.Sprintf("%s:%d: %s", v.cfg.Path, line, msg)
+	} else {
+		msg = v.cfg.Path + ": " + msg
+	}
+	v.cfg.Warnings = append(v.cfg.Warnings, msg)
+}
+
+func (v *validator) document(doc map[string]any, keys []toml.Key) {
+	for _, k := range firstLevel(keys, nil) {
+		switch k {
+		case "default_profile":
+			s, ok := doc[k].(string)
+			if !ok {
+				v.add([]string{k}, "default_profile must be a string (a profile name), not %s", typeName(doc[k]))
+				continue
+			}
+			v.cfg.DefaultProfile = s
+		case "profiles":
+			tables, ok := doc[k].(map[string]any)
+			if !ok {
+				v.add([]string{k}, "profiles must be a table of [profiles.NAME] tables, not %s", typeName(doc[k]))
+				continue
+			}
+			for _, name := range firstLevel(keys, []string{"profiles"}) {
+				v.names = append(v.names, name)
+				v.profile(name, tables[name], keys)
+			}
+		default:
+			v.add([]string{k}, "unknown key %q at the top level%s", k, suggestion(k, topLevelKeys))
+		}
+	}
+
+	if d := v.cfg.DefaultProfile; d != "" && !slices.Contains(v.names, d) {
+		names := v.names
+		if len(names) == 0 {
+			v.add([]string{"default_profile"}, "default_profile %q names a profile that does not exist: the file has no [profiles.NAME] tables", d)
+		} else {
+			v.add([]string{"default_profile"}, "default_profile %q names a profile that does not exist; profiles: %s", d, strings.Join(names, ", "))
+		}
+	}
+}
+
+// firstLevel returns, in file order and without repeats, the names directly
+// under parent among keys.
+func firstLevel(keys []toml.Key, parent []string) []string {
+	var names []string
+	for _, k := range keys {
+		if len(k) <= len(parent) || !slices.Equal(k[:len(parent)], parent) {
+			continue
+		}
+		if n := k[len(parent)]; !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+func (v *validator) profile(name string, raw any, keys []toml.Key) {
+	at := func(k ...string) []string { return append([]string{"profiles", name}, k...) }
+	table, ok := raw.(map[string]any)
+	if !ok {
+		v.add(at(), "profiles.%s must be a table, written [profiles.%s], not %s", name, name, typeName(raw))
+		return
+	}
+	before := len(v.problems)
+	if err := checkProfileName(name); err != nil {
+		v.add(at(), "%v", err)
+	}
+
+	p := &Profile{Name: name}
+	for _, k := range firstLevel(keys, at()) {
+		spec, known := lookupKey(k)
+		if !known {
+			v.add(at(k), "unknown key %q in [profiles.%s]%s", k, name, suggestion(k, profileKeyNames()))
+			continue
+		}
+		val := table[k]
+		switch {
+		case spec.text != nil:
+			s, ok := val.(string)
+			if !ok {
+				v.add(at(k), "%s in [profiles.%s] must be a string, not %s", k, name, typeName(val))
+				continue
+			}
+			*spec.text(p) = s
+		case spec.flag != nil:
+			b, ok := val.(bool)
+			if !ok {
+				v.add(at(k), "%s in [profiles.%s] must be a boolean (true or false), not %s", k, name, typeName(val))
+				continue
+			}
+			*spec.flag(p) = b
+		}
+		if spec.secret && val != "" {
+			v.warn(at(k), "%s in [profiles.%s] stores a secret in plain text; prefer %s_env (an environment variable), %s_command or %s_keyring",
+				k, name, k, k, k)
+		}
+	}
+
+	// Semantic checks only make sense on values of the right type; a
+	// missing-key complaint about a key that has the wrong type would be noise.
+	if len(v.problems) > before {
+		return
+	}
+	for _, fp := range p.fieldProblems() {
+		if fp.key == "" {
+			v.add(at(), "[profiles.%s]: %s", name, fp.msg)
+		} else {
+			v.add(at(fp.key), "%s in [profiles.%s] %s", fp.key, name, fp.msg)
+		}
+	}
+	v.cfg.Profiles = append(v.cfg.Profiles, p)
+}
+
+// typeName describes a decoded TOML value for messages.
+func typeName(val any) string {
+	switch t := val.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64:
+		return "an integer (" + strconv.FormatInt(t, 10) + ")"
+	case float64:
+		return "a number"
+	case time.Time:
+		return "a date or time"
+	case []map[string]any:
+		return "an array of tables"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	case nil:
+		return "nothing"
+	}
+	return fmt.Sprintf("a %T", val)
+}
+
+// suggestion returns `; did you mean "x"?` naming the known key closest to
+// key, or "" when none is close: at most 2 edits apart, or equal apart from
+// letter case.
+func suggestion(key string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		d := levenshtein(key, k)
+		if strings.EqualFold(key, k) {
+			d = 0
+		}
+		if d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// levenshtein returns the edit distance between a and b in runes.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
