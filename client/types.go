@@ -104,7 +104,9 @@ type Identity struct {
 // IdentityCreate is the body of CreateIdentity. Traits.Type is filled in by
 // the client when empty.
 type IdentityCreate struct {
-	DisplayName string `json:"display_name"`
+	// DisplayName is left out when empty: the API rejects "" against the
+	// schema, and the service reports a missing name as a field violation.
+	DisplayName string `json:"display_name,omitempty"`
 	Status      string `json:"status,omitempty"`
 	Traits      Traits `json:"traits"`
 }
@@ -185,7 +187,7 @@ type CredentialBindingJob struct {
 // supported by biadmin.
 type CredentialBindingJobCreate struct {
 	DeliveryMethod         string `json:"delivery_method"`
-	AuthenticatorConfigID  string `json:"authenticator_config_id"`
+	AuthenticatorConfigID  string `json:"authenticator_config_id,omitempty"`
 	PostBindingRedirectURI string `json:"post_binding_redirect_uri,omitempty"`
 }
 
@@ -197,8 +199,9 @@ type CreatedCredentialBindingJob struct {
 	Link string               `json:"credential_binding_link,omitempty"`
 }
 
-// AuthenticatorConfig says how identities of the realm authenticate. Only the
-// fields the console shows are decoded; Config keeps the rest verbatim.
+// AuthenticatorConfig describes how identities of the realm authenticate.
+// Only the fields the console shows are decoded; the rest of the config
+// object is dropped.
 type AuthenticatorConfig struct {
 	ID          string              `json:"id"`
 	RealmID     string              `json:"realm_id"`
