@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// keyMap is every key binding of the console. Bindings that change data
+// (create, edit, send) are unbound in read-only mode, so they neither match a
+// key press nor show up in help.
+type keyMap struct {
+	// Global bindings, handled by the root model.
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Help      key.Binding
+	Back      key.Binding
+	NextTab   key.Binding
+	PrevTab   key.Binding
+	GoToTab   key.Binding
+
+	// Movement in lists.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+
+	// Identity list.
+	Search     key.Binding
+	Refresh    key.Binding
+	NewUser    key.Binding
+	OpenEnroll key.Binding
+
+	// Realm settings.
+	EditName key.Binding
+
+	// Forms.
+	NextField key.Binding
+	PrevField key.Binding
+	Submit    key.Binding
+	Save      key.Binding
+	Cancel    key.Binding
+	Choose    key.Binding
+	Yes       key.Binding
+	No        key.Binding
+
+	// Enrollment screen.
+	Send     key.Binding
+	ShowLink key.Binding
+}
+
+// newKeyMap builds the bindings. tabs is the number of top-level screens,
+// shown as the range of number keys that select one.
+func newKeyMap(readOnly bool, tabs int) *keyMap {
+	digits := make([]string, 0, tabs)
+	for i := 1; i <= tabs && i <= 9; i++ {
+		digits = append(digits, fmt.Sprint(i))
+	}
+	k := &keyMap{
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back/cancel")),
+		NextTab:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
+		PrevTab:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
+		GoToTab:   key.NewBinding(key.WithKeys(digits...), key.WithHelp(fmt.Sprintf("1-%d", len(digits)), "go to screen")),
+
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last loaded")),
+
+		Search:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find username")),
+		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		NewUser:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new user")),
+		OpenEnroll: key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("enter/e", "enrollment")),
+
+		EditName: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit name")),
+
+		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
+		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
+		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
+		Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "create")),
+		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Choose:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp("←/→", "choose")),
+		Yes:       key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "yes")),
+		No:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
+
+		Send:     key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "send")),
+		ShowLink: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "show link alone")),
+	}
+	if readOnly {
+		for _, b := range []*key.Binding{&k.NewUser, &k.EditName, &k.Send, &k.Submit, &k.Save} {
+			b.Unbind()
+		}
+	}
+	return k
+}
+
+// helpKeys adapts a fixed set of bindings to help.KeyMap.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }

@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/biadmin/biadmin/client"
+)
+
+// screen is one page of the console. Top-level screens are listed in
+// topLevelScreens; others (forms, detail pages) are pushed on top of a
+// top-level screen with pushScreen and leave with popScreen.
+//
+// Update runs on the Bubble Tea goroutine and must not block: every API call
+// goes through base.request, which returns a tea.Cmd.
+type screen interface {
+	// Title is the name in the tab bar and in logs.
+	Title() string
+	Init() tea.Cmd
+	Update(msg tea.Msg) (screen, tea.Cmd)
+	// View draws the body, exactly the size last given to SetSize.
+	View() string
+	// KeyMap lists the screen's own bindings; the root adds the global ones.
+	KeyMap() help.KeyMap
+	SetSize(width, height int)
+
+	// InputFocused reports whether a text input has focus. The root then
+	// sends every key but ctrl+c to the screen, so q and digits are typed.
+	InputFocused() bool
+	// Busy reports whether a request of the screen is in flight.
+	Busy() bool
+	// ID identifies the screen instance that results are routed to.
+	ID() uint64
+	// Close cancels the screen's requests for good; the root calls it when
+	// the screen leaves the stack.
+	Close()
+}
+
+// topLevelScreens are the screens reachable with the number keys and tab,
+// in tab order. Adding a screen is a new file with a constructor and one
+// line here.
+var topLevelScreens = []func(c *common) screen{
+	func(c *common) screen { return newIdentityList(c) },
+	func(c *common) screen { return newRealmSettings(c) },
+}
+
+// common is what every screen shares: the API, profile, logger, clock,
+// styles and keys. Only the Bubble Tea goroutine touches it.
+type common struct {
+	api        client.API
+	profile    ProfileInfo
+	sandboxURL string
+	log        *slog.Logger
+	now        func() time.Time
+	styles     *styles
+	keys       *keyMap
+	ctx        context.Context
+
+	lastID uint64
+}
+
+// nextID returns an id unique within the program, for screens and requests.
+func (c *common) nextID() uint64 {
+	c.lastID++
+	return c.lastID
+}
+
+// requestTimeout bounds every API call a screen starts; the client's own
+// retries run inside it.
+const requestTimeout = 60 * time.Second
+
+// resultMsg carries the outcome of one API call back to the screen that
+// started it. The root routes it by screen id and drops it when that screen
+// is gone; the screen drops it when req is no longer the latest request of
+// its kind (the query or form it belonged to was replaced).
+type resultMsg struct {
+	screen uint64
+	req    uint64
+	kind   string
+	value  any
+	err    error
+}
+
+// base is embedded by every screen: identity, the context its requests run
+// under, and the latest request id per kind of request.
+type base struct {
+	c       *common
+	id      uint64
+	title   string
+	ctx     context.Context
+	cancel  context.CancelFunc
+	pending map[string]uint64
+	width   int
+	height  int
+}
+
+func newBase(c *common, title string) base {
+	ctx, cancel := context.WithCancel(c.ctx)
+	return base{c: c, id: c.nextID(), title: title, ctx: ctx, cancel: cancel, pending: map[string]uint64{}}
+}
+
+func (b *base) Title() string             { return b.title }
+func (b *base) ID() uint64                { return b.id }
+func (b *base) Busy() bool                { return len(b.pending) > 0 }
+func (b *base) SetSize(width, height int) { b.width, b.height = width, height }
+func (b *base) Close()                    { b.cancel() }
+
+// request starts fn as a tea.Cmd under the screen's context. The returned
+// command only calls fn, so fn must capture copies of whatever model state
+// it needs: the model may change before the command runs. A newer request
+// of the same kind makes this one stale.
+func request[T any](b *base, kind string, fn func(ctx context.Context) (T, error)) tea.Cmd {
+	req := b.c.nextID()
+	b.pending[kind] = req
+	ctx, screenID, log := b.ctx, b.id, b.c.log
+	log.Debug("request started", "screen", b.title, "op", kind, "request_id", req)
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+		v, err := fn(ctx)
+		return resultMsg{screen: screenID, req: req, kind: kind, value: v, err: err}
+	}
+}
+
+// accept reports whether msg is the latest request of its kind, and logs
+// the outcome. A stale result is logged and must be ignored by the caller.
+func (b *base) accept(msg resultMsg) bool {
+	if b.pending[msg.kind] != msg.req {
+		b.c.log.Debug("stale result dropped", "screen", b.title, "op", msg.kind, "request_id", msg.req)
+		return false
+	}
+	delete(b.pending, msg.kind)
+	if msg.err != nil {
+		b.c.log.Warn("request failed", "screen", b.title, "op", msg.kind, "request_id", msg.req, "error", msg.err)
+	} else {
+		b.c.log.Debug("request done", "screen", b.title, "op", msg.kind, "request_id", msg.req)
+	}
+	return true
+}
+
+// cancelRequests cancels everything in flight and starts a fresh context
+// for later requests. It reports whether anything was cancelled.
+func (b *base) cancelRequests() bool {
+	if len(b.pending) == 0 {
+		return false
+	}
+	b.cancel()
+	b.ctx, b.cancel = context.WithCancel(b.c.ctx)
+	clear(b.pending)
+	b.c.log.Info("requests cancelled", "screen", b.title)
+	return true
+}
+
+// handleEsc is the shared meaning of esc on a screen without a focused
+// input: cancel what is in flight, or else go back.
+func (b *base) handleEsc() tea.Cmd {
+	if b.cancelRequests() {
+		return flash(flashInfo, "Cancelled.")
+	}
+	return popScreen(b.id)
+}
+
+// Navigation and status messages, sent by screens to the root.
+type (
+	pushScreenMsg struct{ s screen }
+	// popScreenMsg removes the screen with this id (and anything above it);
+	// replace, when set, takes its place.
+	popScreenMsg struct {
+		id      uint64
+		replace screen
+	}
+	// identitiesChangedMsg tells every screen that identities were created
+	// or changed, so lists reload.
+	identitiesChangedMsg struct{}
+	// realmChangedMsg carries the realm after an update, for the header.
+	realmChangedMsg struct{ realm client.Realm }
+)
+
+func pushScreen(s screen) tea.Cmd {
+	return func() tea.Msg { return pushScreenMsg{s: s} }
+}
+
+func popScreen(id uint64) tea.Cmd {
+	return func() tea.Msg { return popScreenMsg{id: id} }
+}
+
+func replaceScreen(id uint64, s screen) tea.Cmd {
+	return func() tea.Msg { return popScreenMsg{id: id, replace: s} }
+}
+
+func broadcast(msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return msg }
+}

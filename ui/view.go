@@ -1,0 +1,191 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Lines the root draws around a screen's body: header, tab bar, status
+// line and help line, plus the production banner when it is shown.
+const chromeLines = 4
+
+func (r *root) bodySize() (width, height int) {
+	h := r.height - chromeLines
+	if r.c.profile.Production {
+		h--
+	}
+	return r.width, max(h, 0)
+}
+
+func (r *root) View() string {
+	if r.quitting {
+		return ""
+	}
+	if r.width == 0 {
+		// No size yet: Bubble Tea sends it right after start.
+		return ""
+	}
+	if r.tooSmall() {
+		return r.tooSmallView()
+	}
+	var lines []string
+	lines = append(lines, r.headerView())
+	if r.c.profile.Production {
+		lines = append(lines, r.productionView())
+	}
+	lines = append(lines, r.tabsView())
+	w, h := r.bodySize()
+	body := r.current().View()
+	if r.showHelp {
+		body = r.fullHelpView(w)
+	}
+	lines = append(lines, fitHeight(body, h))
+	lines = append(lines, r.statusView(), r.shortHelpView())
+	return strings.Join(lines, "\n")
+}
+
+func (r *root) tooSmallView() string {
+	text := fmt.Sprintf("The window is too small (%dx%d). biadmin needs at least %dx%d: enlarge the window, or press q to quit.",
+		r.width, r.height, minWidth, minHeight)
+	wrapped := lipgloss.NewStyle().Width(max(r.width, 1)).Render(text)
+	return fitHeight(wrapped, r.height)
+}
+
+// headerView draws the app name, profile, tenant and realm, with badges on
+// the right. Names replace the ids once they are fetched.
+func (r *root) headerView() string {
+	st := r.c.styles
+	p := r.c.profile
+	tenant := p.TenantID
+	if r.tenant != nil && r.tenant.DisplayName != "" {
+		tenant = r.tenant.DisplayName
+	}
+	realm := p.RealmID
+	if r.realm != nil && r.realm.DisplayName != "" {
+		realm = r.realm.DisplayName
+	}
+
+	var badges []string
+	if p.Sandbox {
+		badges = append(badges, st.Sandbox.Render("[SANDBOX]"))
+	}
+	if p.ReadOnly {
+		badges = append(badges, st.ReadOnly.Render("[READ-ONLY]"))
+	}
+	right := strings.Join(badges, " ")
+
+	// The names get what is left after the fixed parts, split evenly.
+	fixed := "biadmin  profile   tenant   realm "
+	room := r.width - len(fixed) - lipgloss.Width(right) - 1
+	profileRoom := min(lipgloss.Width(sanitize(p.Name)), max(room/4, 8))
+	nameRoom := max((room-profileRoom)/2, 4)
+	left := st.App.Render("biadmin") + "  " +
+		st.HeaderDim.Render("profile ") + st.Profile.Render(safe(p.Name, profileRoom)) + "  " +
+		st.HeaderDim.Render("tenant ") + safe(tenant, nameRoom) + "  " +
+		st.HeaderDim.Render("realm ") + safe(realm, nameRoom)
+	gap := r.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return ansi.Truncate(left+" "+right, r.width, "")
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (r *root) productionView() string {
+	text := " PRODUCTION: changes here affect real users"
+	if r.c.profile.ReadOnly {
+		text = " PRODUCTION (read-only)"
+	}
+	return r.c.styles.Production.Render(pad(text, r.width))
+}
+
+// tabsView draws the top-level screens with their number keys, the screen
+// on display and the spinner while a request is in flight.
+func (r *root) tabsView() string {
+	st := r.c.styles
+	var parts []string
+	for i, t := range r.tabs {
+		label := fmt.Sprintf("%d %s", i+1, t.stack[0].Title())
+		if i == r.active {
+			parts = append(parts, st.TabActive.Render(label))
+		} else {
+			parts = append(parts, st.TabInactive.Render(label))
+		}
+	}
+	left := strings.Join(parts, "   ")
+	if t := r.tabs[r.active]; len(t.stack) > 1 {
+		left += st.Dim.Render("  ›  ") + st.Title.Render(t.top().Title())
+	}
+	right := ""
+	if r.current().Busy() || r.header.Busy() {
+		right = r.spinner.View() + st.Dim.Render(" working, esc cancels")
+	}
+	gap := r.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return ansi.Truncate(left, r.width, "")
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (r *root) statusView() string {
+	st := r.c.styles
+	if r.flash.text == "" {
+		return ""
+	}
+	style := st.FlashInfo
+	switch r.flash.level {
+	case flashSuccess:
+		style = st.FlashSuccess
+	case flashError:
+		style = st.FlashError
+	}
+	return style.Render(clip(r.flash.text, r.width))
+}
+
+// globalKeys are the root's bindings shown after the screen's own. While a
+// text input has focus only ctrl+c is global.
+func (r *root) globalKeys() []key.Binding {
+	k := r.c.keys
+	if r.current().InputFocused() {
+		return []key.Binding{k.ForceQuit}
+	}
+	return []key.Binding{k.Help, k.Quit}
+}
+
+func (r *root) shortHelpView() string {
+	if r.showHelp {
+		return r.help.ShortHelpView([]key.Binding{r.c.keys.Back, r.c.keys.Quit})
+	}
+	bindings := append([]key.Binding{}, r.current().KeyMap().ShortHelp()...)
+	bindings = append(bindings, r.globalKeys()...)
+	return r.help.ShortHelpView(bindings)
+}
+
+// fullHelpView is the help overlay: the screen's bindings in columns, then
+// the global ones.
+func (r *root) fullHelpView(width int) string {
+	k := r.c.keys
+	groups := append([][]key.Binding{}, r.current().KeyMap().FullHelp()...)
+	groups = append(groups, []key.Binding{k.GoToTab, k.NextTab, k.PrevTab, k.Back, k.Help, k.Quit, k.ForceQuit})
+	h := r.help
+	h.Width = width
+	title := r.c.styles.Title.Render("Keys: " + r.current().Title())
+	note := r.c.styles.Hint.Render("While a text field has focus, keys type into it; esc leaves the field and ctrl+c always quits.")
+	return title + "\n\n" + h.FullHelpView(groups) + "\n\n" + lipgloss.NewStyle().Width(width).Render(note)
+}
+
+// fitHeight pads or cuts s to exactly height lines. Lines are not clipped
+// in width, so a line meant to overflow (a binding link) stays whole.
+func fitHeight(s string, height int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for len(lines) < height {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
