@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// Faults are the fault-injection knobs of a sandbox. The transport faults
-// (latency, 429, 5xx, dropped connections, malformed bodies) apply only to
-// management API requests under /v1/tenants/, not to the outbox, the
-// binding-link pages or the OIDC provider; the others change behaviour
-// where named. Count-based faults apply to the next N requests and then
-// switch themselves off. The zero state injects nothing. All methods are
-// safe for concurrent use.
+// Faults are the management API's fault-injection knobs. The transport
+// faults (latency, 429, 5xx, dropped connections, malformed bodies) apply
+// only to management API requests, not to the outbox, the binding-link
+// pages or the OIDC provider; the others change behaviour where named.
+// Count-based faults apply to the next N requests and then switch
+// themselves off. The zero state injects nothing. All methods are safe for
+// concurrent use.
 type Faults struct {
 	mu sync.Mutex
 	fs faultSettings
@@ -22,36 +22,19 @@ type Faults struct {
 	rng *rand.Rand
 }
 
-// OIDCFaults are the OIDC provider's misbehaviour switches, for negative
-// tests of a relying party.
-type OIDCFaults struct {
-	// WrongIssuer mints ID and access tokens whose iss differs from the
-	// discovery document's issuer.
-	WrongIssuer bool `json:"wrong_issuer"`
-	// WrongAudience mints ID tokens whose aud is not the client_id.
-	WrongAudience bool `json:"wrong_audience"`
-	// ExpiredTokens mints tokens whose exp is already in the past.
-	ExpiredTokens bool `json:"expired_tokens"`
-	// UnsignedTokens mints "alg":"none" tokens.
-	UnsignedTokens bool `json:"unsigned_tokens"`
-	// BadSignature signs tokens with a key that is not in the JWKS.
-	BadSignature bool `json:"bad_signature"`
-}
-
 // faultSettings is the JSON shape of GET and POST /_sandbox/faults.
 type faultSettings struct {
-	LatencyMS         int64      `json:"latency_ms"`
-	RateLimitCount    int        `json:"rate_limit_count"`
-	RateLimitFraction float64    `json:"rate_limit_fraction"`
-	RetryAfterSeconds int        `json:"retry_after_seconds"`
-	ServerErrorCount  int        `json:"server_error_count"`
-	ServerErrorStatus int        `json:"server_error_status"`
-	DropConnections   int        `json:"drop_connections"`
-	MalformedBodies   int        `json:"malformed_bodies"`
-	EmailFailure      bool       `json:"email_failure"`
-	ExpiredTokens403  bool       `json:"expired_tokens_403"`
-	Shuffle           bool       `json:"shuffle"`
-	OIDC              OIDCFaults `json:"oidc"`
+	LatencyMS         int64   `json:"latency_ms"`
+	RateLimitCount    int     `json:"rate_limit_count"`
+	RateLimitFraction float64 `json:"rate_limit_fraction"`
+	RetryAfterSeconds int     `json:"retry_after_seconds"`
+	ServerErrorCount  int     `json:"server_error_count"`
+	ServerErrorStatus int     `json:"server_error_status"`
+	DropConnections   int     `json:"drop_connections"`
+	MalformedBodies   int     `json:"malformed_bodies"`
+	EmailFailure      bool    `json:"email_failure"`
+	ExpiredTokens403  bool    `json:"expired_tokens_403"`
+	Shuffle           bool    `json:"shuffle"`
 }
 
 func newFaults() *Faults {
@@ -146,20 +129,6 @@ func (f *Faults) SetShuffle(on bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fs.Shuffle = on
-}
-
-// SetOIDC replaces the OIDC misbehaviour switches.
-func (f *Faults) SetOIDC(o OIDCFaults) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fs.OIDC = o
-}
-
-// OIDC returns the current OIDC misbehaviour switches.
-func (f *Faults) OIDC() OIDCFaults {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.fs.OIDC
 }
 
 func (f *Faults) emailFailure() bool {

@@ -149,12 +149,25 @@ var errBadJSON = errors.New("invalid request")
 // decode reads a JSON request body into v. Unknown fields are tolerated
 // because read-only fields sent back on a write are ignored, not rejected.
 func (rq *apiRequest) decode(v any) bool {
+	return rq.decodeBody(v, false)
+}
+
+// decodeOptional is decode for bodies the spec shows as {} and clients may
+// leave out.
+func (rq *apiRequest) decodeOptional(v any) bool {
+	return rq.decodeBody(v, true)
+}
+
+func (rq *apiRequest) decodeBody(v any, optional bool) bool {
 	data, err := io.ReadAll(io.LimitReader(rq.r.Body, maxBodyBytes+1))
 	if err != nil || len(data) > maxBodyBytes {
 		rq.fail(http.StatusBadRequest, errBadJSON.Error())
 		return false
 	}
 	data = bytes.TrimSpace(data)
+	if optional && len(data) == 0 {
+		return true
+	}
 	if len(data) == 0 || data[0] != '{' || json.Unmarshal(data, v) != nil {
 		rq.fail(http.StatusBadRequest, errBadJSON.Error())
 		return false

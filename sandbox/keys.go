@@ -20,7 +20,8 @@ package sandbox
 //   - s.issuer(realmID, appID) for the per-application issuer URL.
 //   - s.oidc (type oidcState, declared in oidc.go) for OIDC-only state such
 //     as authorization codes; guard it with s.mu or a mutex of its own.
-//   - s.faults.OIDC() for the OIDC misbehaviour switches.
+//   - s.mintManagementToken(scopes, ttl, name) for client-credentials
+//     tokens of the Admin realm's management application.
 
 import (
 	"crypto"
@@ -238,7 +239,7 @@ func (s *Sandbox) verifyJWT(token string) (map[string]any, error) {
 	if strings.Count(token, ".") != 2 {
 		return nil, errTokenMalformed
 	}
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, errTokenMalformed
 	}

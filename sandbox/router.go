@@ -136,7 +136,7 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	segments := strings.Split(strings.Trim(path, "/"), "/")
 	if strings.HasPrefix(path, "/v1/tenants/") {
-		var pathMatched *route
+		var allowed []string
 		for i := range s.apiRoutes {
 			rt := &s.apiRoutes[i]
 			params, ok := rt.match(segments)
@@ -144,7 +144,7 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if rt.method != r.Method {
-				pathMatched = rt
+				allowed = append(allowed, rt.method)
 				continue
 			}
 			s.serveAPI(w, r, rt, params)
@@ -155,8 +155,8 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rq := &apiRequest{w: w, r: r}
-		if pathMatched != nil {
-			w.Header().Set("Allow", pathMatched.method)
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			rq.fail(http.StatusMethodNotAllowed, "method not allowed")
 			return
 		}

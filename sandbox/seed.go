@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -69,13 +71,27 @@ type seeder struct {
 	base time.Time
 	url  string
 	st   *state
+	// keys are the credentials whose public key is still to be derived
+	// from the scalar drawn for them; see deriveKeys.
+	keys []pendingKey
 }
 
+type pendingKey struct {
+	cred   *Credential
+	scalar []byte
+}
+
+// hexID returns n pseudo-random hex digits, 16 per 64-bit draw.
 func (sd *seeder) hexID(n int) string {
 	const hexDigits = "0123456789abcdef"
 	b := make([]byte, n)
+	var v uint64
 	for i := range b {
-		b[i] = hexDigits[sd.rng.IntN(16)]
+		if i%16 == 0 {
+			v = sd.rng.Uint64()
+		}
+		b[i] = hexDigits[v&0xf]
+		v >>= 4
 	}
 	return string(b)
 }
@@ -96,8 +112,13 @@ func (sd *seeder) alnum(n int) string {
 
 func (sd *seeder) bytes(n int) []byte {
 	b := make([]byte, n)
+	var v uint64
 	for i := range b {
-		b[i] = byte(sd.rng.Uint32())
+		if i%8 == 0 {
+			v = sd.rng.Uint64()
+		}
+		b[i] = byte(v)
+		v >>= 8
 	}
 	return b
 }
@@ -188,7 +209,39 @@ func seedState(url string, identityCount int, now time.Time) *state {
 	for i := range identityCount {
 		sd.identity(i, sd.base.Add(time.Duration(i)*step), groups)
 	}
+	sd.deriveKeys()
 	return st
+}
+
+// deriveKeys computes the credentials' public keys on every CPU. The P-256
+// scalar multiplications are most of the cost of a large seed, and the
+// scalars were drawn in order, so the result stays deterministic.
+func (sd *seeder) deriveKeys() {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(sd.keys); i += workers {
+				pk := sd.keys[i]
+				pk.cred.JWKJSON, pk.cred.JWKThumbprint = ecPublicJWK(scalarKey(pk.scalar).PublicKey())
+			}
+		})
+	}
+	wg.Wait()
+	sd.keys = nil
+}
+
+// scalarKey turns 32 random bytes into a P-256 private key. A value that is
+// not a valid scalar (probability about 2^-32) is rehashed until it is.
+func scalarKey(b []byte) *ecdh.PrivateKey {
+	for {
+		k, err := ecdh.P256().NewPrivateKey(b)
+		if err == nil {
+			return k
+		}
+		sum := sha256.Sum256(b)
+		b = sum[:]
+	}
 }
 
 // Roles of particular seed positions, so that every enrollment state
@@ -288,23 +341,19 @@ func (sd *seeder) job(id *Identity, state string, sent time.Time) *jobRecord {
 	return j
 }
 
-// enrolled gives the identity a completed job and an ACTIVE credential.
+// enrolled gives the identity a completed job and an ACTIVE credential
+// whose key deriveKeys fills in later.
 func (sd *seeder) enrolled(id *Identity, at time.Time) {
 	j := sd.job(id, jobComplete, at)
-	c := newCredential(sd.hexID(16), id, sd.ecKey(), at.Add(3*time.Minute))
+	at = at.Add(3 * time.Minute)
+	c := &Credential{
+		ID: sd.hexID(16), IdentityID: id.ID, RealmID: id.RealmID, TenantID: id.TenantID,
+		State: credentialActive, CSRType: "WEBAUTHN", CreateTime: at, UpdateTime: at,
+	}
+	sd.keys = append(sd.keys, pendingKey{cred: c, scalar: sd.bytes(32)})
 	sd.st.addCredential(c)
 	j.CredentialID = c.ID
 	j.UpdateTime = c.CreateTime
-}
-
-// ecKey returns a deterministic P-256 private key from the seed generator.
-func (sd *seeder) ecKey() *ecdh.PrivateKey {
-	for {
-		k, err := ecdh.P256().NewPrivateKey(sd.bytes(32))
-		if err == nil {
-			return k
-		}
-	}
 }
 
 // newCredential builds an ACTIVE WEBAUTHN credential whose jwk_json is the

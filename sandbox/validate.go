@@ -1,0 +1,82 @@
+package sandbox
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// Field rules shared by tenant, realm, identity and group names and by
+// usernames: 1 to 64 characters, none of the characters excluded by the
+// spec's pattern ^[^{}[\]<>;:?\\/|*^%$#=~`!]*$.
+const (
+	maxNameLength   = 64
+	forbiddenInName = "{}[]<>;:?\\/|*^%$#=~`!"
+	maxIDsPerCall   = 1000
+)
+
+// checkName returns the violation of a display name or username at field,
+// or false when value is valid.
+func checkName(field, value string) (fieldViolation, bool) {
+	switch n := utf8.RuneCountInString(value); {
+	case n == 0:
+		return fieldViolation{Field: field, Description: "empty string"}, true
+	case n > maxNameLength:
+		return fieldViolation{Field: field, Description: "exceeds 64 characters"}, true
+	case strings.ContainsAny(value, forbiddenInName):
+		return fieldViolation{Field: field, Description: "contains a character that is not allowed: " + forbiddenInName}, true
+	}
+	return fieldViolation{}, false
+}
+
+// violationList collects field violations of one request.
+type violationList []fieldViolation
+
+func (v *violationList) add(field, description string) {
+	*v = append(*v, fieldViolation{Field: field, Description: description})
+}
+
+func (v *violationList) name(field string, value *string) {
+	if value == nil {
+		return
+	}
+	if fv, bad := checkName(field, *value); bad {
+		*v = append(*v, fv)
+	}
+}
+
+// checkIDs validates a list of 1 to 1000 distinct ids at field.
+func (v *violationList) ids(field string, ids []string) {
+	switch {
+	case len(ids) == 0:
+		v.add(field, "missing")
+		return
+	case len(ids) > maxIDsPerCall:
+		v.add(field, "array exceeds 1000 elements")
+		return
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			v.add(field, "contains an empty string")
+			return
+		}
+		if seen[id] {
+			v.add(field, "contains duplicate id "+id)
+			return
+		}
+		seen[id] = true
+	}
+}
+
+// redirectURI validates an optional post-binding redirect URI: absolute,
+// http or https.
+func (v *violationList) redirectURI(field, raw string) {
+	if raw == "" {
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add(field, "invalid URI; expected an absolute http or https URI")
+	}
+}
