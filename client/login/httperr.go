@@ -100,7 +100,7 @@ func describeResponse(endpoint string, resp *http.Response, body []byte, reason 
 }
 
 var (
-	tagPattern    = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]*>`)
+	tagPattern    = regexp.MustCompile(`(?is)<(script|style|head)[^>]*>.*?</(script|style|head)>|<[^>]*>`)
 	spacesPattern = regexp.MustCompile(`\s+`)
 )
 

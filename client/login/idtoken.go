@@ -135,7 +135,8 @@ func checkSignature(ctx context.Context, st *stepRecorder, in idTokenCheck, alg,
 		return
 	}
 	if _, err := jws.Verify(key.Key); err != nil {
-		st.check("signature", StatusFail, fmt.Sprintf("%s signature does not verify with key %q: %v", alg, kid, err), "")
+		// go-jose reports only "error in cryptographic primitive" here.
+		st.check("signature", StatusFail, fmt.Sprintf("%s signature does not verify with key %q: the token was altered or signed with another key", alg, kid), "")
 		return
 	}
 	detail := fmt.Sprintf("%s signature verified with key %q", alg, kid)
@@ -249,7 +250,7 @@ func checkTimes(st *stepRecorder, claims map[string]any, in idTokenCheck) {
 	case iat.After(in.now.Add(in.skew)):
 		st.check("iat", StatusFail, fmt.Sprintf("issued %s in the future (%s)%s", iat.Sub(in.now).Round(time.Millisecond), allowance, clock), "")
 	default:
-		st.check("iat", StatusPass, fmt.Sprintf("issued %s relative to the local clock (%s)%s", signedDuration(iat.Sub(in.now).Round(time.Millisecond)), allowance, clock), "")
+		st.check("iat", StatusPass, fmt.Sprintf("issued %s by the local clock (%s)%s", relativeTime(iat.Sub(in.now).Round(time.Millisecond)), allowance, clock), "")
 	}
 
 	nbf, ok, err := numericDate(claims, "nbf")
@@ -263,6 +264,17 @@ func checkTimes(st *stepRecorder, claims map[string]any, in idTokenCheck) {
 	default:
 		st.check("nbf", StatusPass, fmt.Sprintf("valid since %s", nbf.UTC().Format(time.RFC3339)), "")
 	}
+}
+
+// relativeTime says how far in the past or future an offset from now is.
+func relativeTime(d time.Duration) string {
+	switch {
+	case d < 0:
+		return (-d).String() + " ago"
+	case d > 0:
+		return d.String() + " in the future"
+	}
+	return "just now"
 }
 
 func signedDuration(d time.Duration) string {
