@@ -234,7 +234,7 @@ func (s *Sandbox) batchDeleteIdentities(rq *apiRequest) {
 		return
 	}
 	var v violationList
-	v.ids("ids", body.IDs)
+	v.idList("ids", body.IDs, true)
 	if len(v) > 0 {
 		rq.invalid(v...)
 		return

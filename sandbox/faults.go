@@ -35,6 +35,7 @@ type faultSettings struct {
 	EmailFailure      bool    `json:"email_failure"`
 	ExpiredTokens403  bool    `json:"expired_tokens_403"`
 	Shuffle           bool    `json:"shuffle"`
+	BatchSendDelayMS  int64   `json:"batch_send_delay_ms"`
 }
 
 func newFaults() *Faults {
@@ -131,6 +132,21 @@ func (f *Faults) SetShuffle(on bool) {
 	f.fs.Shuffle = on
 }
 
+// SetBatchSendDelay makes the batch worker wait d before each identity of
+// a batch credential binding job, so a batch stays RUNNING long enough to
+// observe and the realm's send queue can fill up (0 sends at once).
+func (f *Faults) SetBatchSendDelay(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fs.BatchSendDelayMS = d.Milliseconds()
+}
+
+func (f *Faults) batchSendDelay() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return time.Duration(f.fs.BatchSendDelayMS) * time.Millisecond
+}
+
 func (f *Faults) emailFailure() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -159,6 +175,7 @@ func (f *Faults) apply(fs faultSettings) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fs.LatencyMS = max(fs.LatencyMS, 0)
+	fs.BatchSendDelayMS = max(fs.BatchSendDelayMS, 0)
 	fs.RateLimitCount = max(fs.RateLimitCount, 0)
 	fs.RateLimitFraction = min(max(fs.RateLimitFraction, 0), 1)
 	fs.RetryAfterSeconds = max(fs.RetryAfterSeconds, 1)

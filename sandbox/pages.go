@@ -34,6 +34,8 @@ func (s *Sandbox) serveSandboxPage(w http.ResponseWriter, r *http.Request) {
 		s.serveOutboxHTML(w)
 	case "/_sandbox/faults":
 		s.serveFaults(w, r)
+	case "/_sandbox/oidc-faults":
+		s.serveOIDCFaults(w, r)
 	case "/_sandbox/enrolled":
 		renderPage(w, http.StatusOK, "Passkey created", "Enrollment is complete. You can close this page.")
 	default:

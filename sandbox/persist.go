@@ -133,15 +133,14 @@ func (s *Sandbox) changed() {
 
 // saver writes the state file shortly after each change until Close.
 func (s *Sandbox) saver() {
-	defer close(s.saverDone)
 	for {
 		select {
-		case <-s.stopSaver:
+		case <-s.stop:
 			return
 		case <-s.dirty:
 		}
 		select {
-		case <-s.stopSaver:
+		case <-s.stop:
 			return
 		case <-time.After(saveDelay):
 		}

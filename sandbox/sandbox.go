@@ -70,11 +70,14 @@ type Sandbox struct {
 	apiRoutes []route
 	oidcMux   *http.ServeMux
 
-	dirty     chan struct{}
-	stopSaver chan struct{}
-	saverDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	// dirty wakes the saver, batchWake the batch worker; stop ends both
+	// and background waits for them.
+	dirty      chan struct{}
+	batchWake  chan struct{}
+	stop       chan struct{}
+	background sync.WaitGroup
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Start listens on opts.Addr and serves in a goroutine until Close.
@@ -97,8 +100,8 @@ func Start(opts Options) (*Sandbox, error) {
 		url:       "http://" + ln.Addr().String(),
 		faults:    newFaults(),
 		dirty:     make(chan struct{}, 1),
-		stopSaver: make(chan struct{}),
-		saverDone: make(chan struct{}),
+		batchWake: make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 	if err := s.initState(); err != nil {
 		ln.Close()
@@ -117,7 +120,8 @@ func Start(opts Options) (*Sandbox, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	go s.saver()
+	s.background.Go(s.saver)
+	s.background.Go(s.batchWorker)
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("sandbox server stopped", "err", err)
@@ -137,8 +141,8 @@ func (s *Sandbox) Close() error {
 		if err != nil {
 			s.srv.Close()
 		}
-		close(s.stopSaver)
-		<-s.saverDone
+		close(s.stop)
+		s.background.Wait()
 		if saveErr := s.save(); saveErr != nil {
 			err = errors.Join(err, saveErr)
 		}

@@ -21,6 +21,13 @@ type jobRecord struct {
 	LinkUsed bool   `json:"link_used,omitempty"`
 }
 
+// batchRecord is a stored batch with its progress: the batch worker has
+// handled IdentityIDs[:Processed].
+type batchRecord struct {
+	BatchCredentialBindingJob
+	Processed int `json:"processed"`
+}
+
 // membership is one identity in one group, in the order it was added.
 type membership struct {
 	GroupID    string `json:"group_id"`
@@ -49,18 +56,18 @@ type state struct {
 	// APIToken is the all-scopes management token Info reports.
 	APIToken string `json:"api_token"`
 
-	Realms               []*Realm                     `json:"realms"`
-	ResourceServers      []*ResourceServer            `json:"resource_servers"`
-	Applications         []*Application               `json:"applications"`
-	AuthenticatorConfigs []*AuthenticatorConfig       `json:"authenticator_configs"`
-	Identities           []*Identity                  `json:"identities"`
-	Credentials          []*Credential                `json:"credentials"`
-	Jobs                 []*jobRecord                 `json:"credential_binding_jobs"`
-	Batches              []*BatchCredentialBindingJob `json:"batch_credential_binding_jobs"`
-	Groups               []*Group                     `json:"groups"`
-	Memberships          []membership                 `json:"memberships"`
-	Tokens               []*tokenRecord               `json:"tokens"`
-	Outbox               []OutboxMessage              `json:"outbox"`
+	Realms               []*Realm               `json:"realms"`
+	ResourceServers      []*ResourceServer      `json:"resource_servers"`
+	Applications         []*Application         `json:"applications"`
+	AuthenticatorConfigs []*AuthenticatorConfig `json:"authenticator_configs"`
+	Identities           []*Identity            `json:"identities"`
+	Credentials          []*Credential          `json:"credentials"`
+	Jobs                 []*jobRecord           `json:"credential_binding_jobs"`
+	Batches              []*batchRecord         `json:"batch_credential_binding_jobs"`
+	Groups               []*Group               `json:"groups"`
+	Memberships          []membership           `json:"memberships"`
+	Tokens               []*tokenRecord         `json:"tokens"`
+	Outbox               []OutboxMessage        `json:"outbox"`
 
 	realmByID      map[string]*Realm
 	appByID        map[string]*Application
@@ -73,7 +80,7 @@ type state struct {
 	credsByIdent   map[string][]*Credential
 	jobByID        map[string]*jobRecord
 	jobsByIdent    map[string][]*jobRecord
-	batchByID      map[string]*BatchCredentialBindingJob
+	batchByID      map[string]*batchRecord
 	groupByID      map[string]*Group
 	membersOf      map[string][]string        // group → identity ids in add order
 	groupsOf       map[string]map[string]bool // identity → set of group ids
@@ -113,7 +120,7 @@ func (st *state) reindex() {
 		st.jobByID[j.ID] = j
 		st.jobsByIdent[j.IdentityID] = append(st.jobsByIdent[j.IdentityID], j)
 	}
-	st.batchByID = map[string]*BatchCredentialBindingJob{}
+	st.batchByID = map[string]*batchRecord{}
 	for _, b := range st.Batches {
 		st.batchByID[b.ID] = b
 	}

@@ -45,8 +45,9 @@ func (v *violationList) name(field string, value *string) {
 	}
 }
 
-// checkIDs validates a list of 1 to 1000 distinct ids at field.
-func (v *violationList) ids(field string, ids []string) {
+// idList validates a list of 1 to 1000 non-empty ids at field; with
+// unique set, a repeated id is a violation too.
+func (v *violationList) idList(field string, ids []string, unique bool) {
 	switch {
 	case len(ids) == 0:
 		v.add(field, "missing")
@@ -61,7 +62,7 @@ func (v *violationList) ids(field string, ids []string) {
 			v.add(field, "contains an empty string")
 			return
 		}
-		if seen[id] {
+		if unique && seen[id] {
 			v.add(field, "contains duplicate id "+id)
 			return
 		}
