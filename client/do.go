@@ -174,13 +174,22 @@ func (c *Client) attempt(ctx context.Context, k call, target string, payload []b
 	if len(data) > maxResponseBody {
 		return resp.StatusCode, requestID, fmt.Errorf("response larger than %d MiB", maxResponseBody>>20)
 	}
-	if err := json.Unmarshal(data, k.out); err != nil {
+	if err := decodeBody(data, k.out); err != nil {
 		return resp.StatusCode, requestID, &DecodeError{
 			Status: resp.StatusCode, ContentType: sanitize(resp.Header.Get("Content-Type"), 100),
 			Excerpt: excerpt(data), RequestID: requestID, err: err,
 		}
 	}
 	return resp.StatusCode, requestID, nil
+}
+
+// decodeBody decodes a 2xx body. A type with its own decoder gets the bytes
+// directly, which saves json.Unmarshal's validation pass over a whole page.
+func decodeBody(data []byte, out any) error {
+	if u, ok := out.(json.Unmarshaler); ok {
+		return u.UnmarshalJSON(data)
+	}
+	return json.Unmarshal(data, out)
 }
 
 // DecodeError is a 2xx response whose body is not the JSON the operation
@@ -364,6 +373,12 @@ func (l *listBody[T]) UnmarshalJSON(data []byte) error {
 				return err
 			}
 		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return errors.New("list response is not a complete JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("list response has data after the JSON object")
 	}
 	if !l.found {
 		return fmt.Errorf("list response has no %q array", l.key)

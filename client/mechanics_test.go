@@ -615,6 +615,9 @@ func TestListEnvelopeDecoding(t *testing.T) {
 		{"token set", `{"next_page_token":"tok2","unknown":{"x":[1,2]},"identities":[{"id":"a","new_field":1}],"total_size":3}`, "tok2", false},
 		{"no items key", `{"total_size":0}`, "", true},
 		{"not an object", `[1,2]`, "", true},
+		{"cut short", `{"identities":[{"id":"a"}],"total_size":3`, "", true},
+		{"trailing data", `{"identities":[{"id":"a"}],"total_size":3} {}`, "", true},
+		{"empty body", ``, "", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
