@@ -61,6 +61,13 @@ func indexSource(src string) *sourceIndex {
 			s.lineStarts = append(s.lineStarts, i+1)
 		}
 	}
+	// Skip a byte order mark as the TOML library does, UTF-16 ones included.
+	for _, bom := range []string{"\xff\xfe", "\xfe\xff", "\xef\xbb\xbf"} {
+		if strings.HasPrefix(src, bom) {
+			s.pos = len(bom)
+			break
+		}
+	}
 	s.run()
 	return s.ix
 }
@@ -209,12 +216,7 @@ func (s *scanner) keyPart() (string, bool) {
 		if !ok {
 			return "", false
 		}
-		if v, err := strconv.Unquote(raw); err == nil {
-			return v, true
-		}
-		// NOTE: escapes Go does not share with TOML (such as \e) leave the
-		// key undecoded, so lookups of that key fall back to its table.
-		return raw[1 : len(raw)-1], true
+		return unescape(raw[1 : len(raw)-1]), true
 	case '\'':
 		end := strings.IndexAny(s.src[s.pos+1:], "'\n")
 		if end < 0 || s.src[s.pos+1+end] != '\'' {
@@ -233,6 +235,43 @@ func (s *scanner) keyPart() (string, bool) {
 
 func isBareKeyChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+var (
+	simpleEscapes   = map[byte]rune{'b': '\b', 't': '\t', 'n': '\n', 'f': '\f', 'r': '\r', 'e': 0x1b, '"': '"', '\\': '\\'}
+	hexEscapeWidths = map[byte]int{'x': 2, 'u': 4, 'U': 8}
+)
+
+// unescape decodes the escapes of a TOML basic string, including \e and
+// \xHH from TOML 1.1. An invalid escape is kept as written, which cannot
+// happen in text the TOML library accepted.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		if r, ok := simpleEscapes[s[i]]; ok {
+			b.WriteRune(r)
+			continue
+		}
+		width := hexEscapeWidths[s[i]]
+		if width > 0 && i+width < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+1+width], 16, 32); err == nil {
+				b.WriteRune(rune(n))
+				i += width
+				continue
+			}
+		}
+		b.WriteByte('\\')
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // basicString scans a one-line "..." string and returns it with its quotes.

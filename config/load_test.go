@@ -368,6 +368,20 @@ relam_id = "x"
 	}
 }
 
+func TestLoadEscapesControlCharacters(t *testing.T) {
+	text := strings.Replace(validProfile, "[profiles.prod]", `[profiles."a\u001b[31m"]`, 1) + "relam_id = 1\n"
+	_, err := loadText(t, text)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if strings.ContainsRune(err.Error(), 0x1b) {
+		t.Errorf("error contains a raw escape character: %q", err)
+	}
+	if !strings.Contains(err.Error(), `in [profiles."a\u001B[31m"]`) {
+		t.Errorf("error does not show the quoted profile name: %q", err)
+	}
+}
+
 func TestLoadValidFile(t *testing.T) {
 	text := `default_profile = "eu"
 

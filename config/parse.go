@@ -148,9 +148,12 @@ func firstLevel(keys []toml.Key, parent []string) []string {
 
 func (v *validator) profile(name string, raw any, keys []toml.Key) {
 	at := func(k ...string) []string { return append([]string{"profiles", name}, k...) }
+	// tomlKey quotes a name that is not a bare key, which also escapes any
+	// control characters before the name reaches a terminal.
+	ref := "[profiles." + tomlKey(name) + "]"
 	table, ok := raw.(map[string]any)
 	if !ok {
-		v.add(at(), "profiles.%s must be a table, written [profiles.%s], not %s", name, name, typeName(raw))
+		v.add(at(), "profiles.%s must be a table, written %s, not %s", tomlKey(name), ref, typeName(raw))
 		return
 	}
 	before := len(v.problems)
@@ -162,7 +165,7 @@ func (v *validator) profile(name string, raw any, keys []toml.Key) {
 	for _, k := range firstLevel(keys, at()) {
 		spec, known := lookupKey(k)
 		if !known {
-			v.add(at(k), "unknown key %q in [profiles.%s]%s", k, name, suggestion(k, profileKeyNames()))
+			v.add(at(k), "unknown key %q in %s%s", k, ref, suggestion(k, profileKeyNames()))
 			continue
 		}
 		val := table[k]
@@ -170,21 +173,21 @@ func (v *validator) profile(name string, raw any, keys []toml.Key) {
 		case spec.text != nil:
 			s, ok := val.(string)
 			if !ok {
-				v.add(at(k), "%s in [profiles.%s] must be a string, not %s", k, name, typeName(val))
+				v.add(at(k), "%s in %s must be a string, not %s", k, ref, typeName(val))
 				continue
 			}
 			*spec.text(p) = s
 		case spec.flag != nil:
 			b, ok := val.(bool)
 			if !ok {
-				v.add(at(k), "%s in [profiles.%s] must be a boolean (true or false), not %s", k, name, typeName(val))
+				v.add(at(k), "%s in %s must be a boolean (true or false), not %s", k, ref, typeName(val))
 				continue
 			}
 			*spec.flag(p) = b
 		}
 		if spec.secret && val != "" {
-			v.warn(at(k), "%s in [profiles.%s] stores a secret in plain text; prefer %s_env (an environment variable), %s_command or %s_keyring",
-				k, name, k, k, k)
+			v.warn(at(k), "%s in %s stores a secret in plain text; prefer %s_env (an environment variable), %s_command or %s_keyring",
+				k, ref, k, k, k)
 		}
 	}
 
@@ -195,9 +198,9 @@ func (v *validator) profile(name string, raw any, keys []toml.Key) {
 	}
 	for _, fp := range p.fieldProblems() {
 		if fp.key == "" {
-			v.add(at(), "[profiles.%s]: %s", name, fp.msg)
+			v.add(at(), "%s: %s", ref, fp.msg)
 		} else {
-			v.add(at(fp.key), "%s in [profiles.%s] %s", fp.key, name, fp.msg)
+			v.add(at(fp.key), "%s in %s %s", fp.key, ref, fp.msg)
 		}
 	}
 	v.cfg.Profiles = append(v.cfg.Profiles, p)
