@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// Batch credential binding jobs. Create validates, checks the realm's queue
-// and answers at once with a RUNNING batch; the batch worker then sends one
-// EMAIL job per identity in queue order, recording per-identity errors in
-// state_commentary, and settles the batch as SUCCESS, PARTIAL_SUCCESS or
-// FAILED. Faults.SetBatchSendDelay slows the worker so tests can watch a
+// Batch credential binding jobs. Create validates the request, checks the
+// realm's queue and returns a RUNNING batch at once. The batch worker then
+// sends one EMAIL job per identity in queue order, records per-identity
+// errors in state_commentary, and settles the batch as SUCCESS,
+// PARTIAL_SUCCESS or FAILED. Faults.SetBatchSendDelay slows the worker so tests can watch a
 // batch run and fill the queue.
 
 // maxQueuedSends is how many identities of RUNNING batches a realm may have
@@ -154,6 +154,7 @@ func (s *Sandbox) listBatchResults(rq *apiRequest) {
 	if b == nil {
 		return
 	}
+
 	var jobs []CredentialBindingJob
 	success, failure, pending := 0, 0, 0
 	for _, j := range s.st.Jobs {
@@ -171,6 +172,7 @@ func (s *Sandbox) listBatchResults(rq *apiRequest) {
 		}
 		jobs = append(jobs, view)
 	}
+
 	items, next := page(s, p, jobs)
 	resp := map[string]any{
 		"job_results":         items,

@@ -36,8 +36,8 @@ func (s *Sandbox) listCredentials(rq *apiRequest) {
 	rq.json(http.StatusOK, listResponse("credentials", views, len(all), next))
 }
 
-// credential looks up the path's identity and credential and answers 404
-// itself when either is missing. The caller holds s.mu.
+// credential looks up the path's identity and credential and writes the
+// 404 itself when either is missing. The caller holds s.mu.
 func (s *Sandbox) credential(rq *apiRequest) *Credential {
 	realmID, identityID, credID := rq.param("realm"), rq.param("identity"), rq.param("credential")
 	if s.st.identity(realmID, identityID) == nil {

@@ -20,7 +20,7 @@ func (s *Sandbox) listGroups(rq *apiRequest) {
 	rq.json(http.StatusOK, listResponse("groups", items, len(all), next))
 }
 
-// group looks up the path's group and answers 404 itself when it is
+// group looks up the path's group and writes the 404 itself when it is
 // missing. The caller holds s.mu.
 func (s *Sandbox) group(rq *apiRequest) *Group {
 	g := s.st.group(rq.param("realm"), rq.param("group"))

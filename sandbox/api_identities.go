@@ -173,6 +173,7 @@ func (s *Sandbox) updateIdentity(rq *apiRequest) {
 		rq.notFound("Identity", rq.param("identity"))
 		return
 	}
+
 	in := body.Identity
 	var v violationList
 	traits := id.Traits
@@ -193,6 +194,7 @@ func (s *Sandbox) updateIdentity(rq *apiRequest) {
 		rq.fail(http.StatusConflict, "username already exists")
 		return
 	}
+
 	oldUsername := id.Traits.Username
 	id.Traits = traits
 	if oldUsername != traits.Username {
@@ -210,7 +212,7 @@ func (s *Sandbox) updateIdentity(rq *apiRequest) {
 }
 
 // deleteIdentity removes the identity with its credentials, binding jobs
-// and group memberships, and answers 200 with an empty body.
+// and group memberships, and returns 200 with an empty body.
 func (s *Sandbox) deleteIdentity(rq *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -239,6 +241,7 @@ func (s *Sandbox) batchDeleteIdentities(rq *apiRequest) {
 		rq.invalid(v...)
 		return
 	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	realmID := rq.param("realm")

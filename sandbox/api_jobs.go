@@ -138,7 +138,7 @@ func (s *Sandbox) listJobs(rq *apiRequest) {
 	rq.json(http.StatusOK, listResponse("credential_binding_jobs", views, len(all), next))
 }
 
-// job looks up the path's identity and job and answers 404 itself when
+// job looks up the path's identity and job and writes the 404 itself when
 // either is missing. The caller holds s.mu.
 func (s *Sandbox) job(rq *apiRequest) *jobRecord {
 	realmID, identityID, jobID := rq.param("realm"), rq.param("identity"), rq.param("job")

@@ -14,10 +14,10 @@ import (
 const managementAudience = "beyondidentity"
 
 // authenticate checks the bearer token of a management API request and
-// returns its claims, or the HTTP status to answer: 401 for a missing,
-// malformed, badly signed or foreign token; 401 for an expired or revoked
-// one (403 with the ExpiredTokens403 fault); 403 for another tenant or a
-// missing scope.
+// returns its claims, or the HTTP status to reject it with. A missing,
+// malformed, badly signed or foreign token gets 401, an expired or revoked
+// one 401 (403 with the ExpiredTokens403 fault), and a token of another
+// tenant or without a required scope 403.
 func (s *Sandbox) authenticate(r *http.Request, scopes []string, pathTenant string) (map[string]any, int) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {

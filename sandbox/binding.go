@@ -16,9 +16,9 @@ import (
 //
 //	{origin}/v1/tenants/{t}/realms/{r}/identities/{i}/credential-binding-jobs/{j}:invokeAuthenticator?token=<opaque>
 //
-// GET shows the hosted enrollment page and moves the job to LINK_OPENED;
-// POST stands in for the authenticator: it creates a passkey credential,
-// completes the job and redirects to the job's post_binding_redirect_uri.
+// GET shows the hosted enrollment page and moves the job to LINK_OPENED.
+// POST plays the authenticator: it creates a passkey credential, completes
+// the job and redirects to the job's post_binding_redirect_uri.
 // Only the token's SHA-256 is stored, and a link works once.
 
 const invokeAuthenticatorVerb = ":invokeAuthenticator"
@@ -66,7 +66,7 @@ func outboxMessage(id string, ident *Identity, j *jobRecord, link string, at tim
 	}
 }
 
-// linkProblem is why a link cannot be used, shown on the error page.
+// linkProblem is the reason a link cannot be used, shown on the error page.
 type linkProblem struct {
 	status  int
 	message string

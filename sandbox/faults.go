@@ -9,8 +9,9 @@ import (
 
 // Faults are the management API's fault-injection knobs. The transport
 // faults (latency, 429, 5xx, dropped connections, malformed bodies) apply
-// only to management API requests, not to the outbox, the binding-link
-// pages or the OIDC provider; the others change behaviour where named.
+// only to management API requests. The outbox, the binding-link pages and
+// the OIDC provider never see them. The other knobs change the behaviour
+// their names say.
 // Count-based faults apply to the next N requests and then switch
 // themselves off. The zero state injects nothing. All methods are safe for
 // concurrent use.
@@ -56,7 +57,7 @@ func (f *Faults) SetLatency(d time.Duration) {
 	f.fs.LatencyMS = d.Milliseconds()
 }
 
-// RateLimit answers the next n management API requests with 429
+// RateLimit fails the next n management API requests with 429
 // too_many_requests and a Retry-After of retryAfter, rounded up to whole
 // seconds (at least 1).
 func (f *Faults) RateLimit(n int, retryAfter time.Duration) {
@@ -66,7 +67,7 @@ func (f *Faults) RateLimit(n int, retryAfter time.Duration) {
 	f.fs.RetryAfterSeconds = retrySeconds(retryAfter)
 }
 
-// RateLimitFraction answers each management API request with 429 with
+// RateLimitFraction fails each management API request with 429 with
 // probability p (0 turns it off, 1 limits everything) until changed.
 func (f *Faults) RateLimitFraction(p float64, retryAfter time.Duration) {
 	f.mu.Lock()
@@ -80,8 +81,8 @@ func retrySeconds(d time.Duration) int {
 	return max(s, 1)
 }
 
-// ServerErrors answers the next n management API requests with status,
-// which must be 500 or 503; anything else means 500.
+// ServerErrors fails the next n management API requests with status, which
+// must be 500 or 503. Any other status means 500.
 func (f *Faults) ServerErrors(n int, status int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -116,16 +117,17 @@ func (f *Faults) SetEmailFailure(on bool) {
 	f.fs.EmailFailure = on
 }
 
-// SetExpiredTokens403 answers expired and revoked bearer tokens with 403
-// forbidden instead of 401, as the real service appears to.
+// SetExpiredTokens403 rejects expired and revoked bearer tokens with 403
+// forbidden instead of 401. The vendor's CLI retries a 403 with a fresh
+// token, which suggests the real service does this.
 func (f *Faults) SetExpiredTokens403(on bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fs.ExpiredTokens403 = on
 }
 
-// SetShuffle returns list pages in a random order. Paging still covers
-// every item exactly once; only the order within each page changes.
+// SetShuffle makes lists return each page's items in a random order. Pages
+// are still cut from the stable order, so paging covers every item once.
 func (f *Faults) SetShuffle(on bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -188,7 +190,7 @@ func (f *Faults) apply(fs faultSettings) {
 	f.fs = fs
 }
 
-// faultDecision is what the transport faults do to one request.
+// faultDecision is the transport-fault outcome for one request.
 type faultDecision struct {
 	latency    time.Duration
 	drop       bool

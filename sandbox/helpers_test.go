@@ -33,7 +33,7 @@ func startSandbox(t testing.TB, opts Options) *Sandbox {
 	return s
 }
 
-// response is a decoded HTTP answer.
+// response is a fully read HTTP response.
 type response struct {
 	status int
 	header http.Header

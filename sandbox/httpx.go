@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -81,6 +82,7 @@ func statusCode(status int) string {
 
 // apiRequest is one management API request on its way through a handler.
 type apiRequest struct {
+	log       *slog.Logger
 	w         http.ResponseWriter
 	r         *http.Request
 	params    map[string]string
@@ -110,13 +112,16 @@ func writeJSONBody(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
-// empty answers 200 with an empty body, as DELETE and batchDelete do.
+// empty writes 200 with an empty body, as DELETE and batchDelete return.
 func (rq *apiRequest) empty() {
 	rq.w.WriteHeader(http.StatusOK)
 }
 
-// fail writes an Error body.
+// fail writes an Error body and logs it at debug level.
 func (rq *apiRequest) fail(status int, message string, details ...any) {
+	if rq.log != nil {
+		rq.log.Debug("request failed", "method", rq.r.Method, "path", rq.r.URL.Path, "status", status, "message", message)
+	}
 	rq.json(status, apiError{Code: statusCode(status), Message: message, Details: details})
 }
 
@@ -142,8 +147,8 @@ func resourceTypeWords(t string) string {
 	return b.String()
 }
 
-// errBadJSON is returned by decode for a body that is not a JSON object of
-// the expected shape; handlers answer 400 "invalid request".
+// errBadJSON is the message of the 400 decode writes for a body that is not
+// a JSON object of the expected shape.
 var errBadJSON = errors.New("invalid request")
 
 // decode reads a JSON request body into v. Unknown fields are tolerated
@@ -198,8 +203,8 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// hashSecret is how link tokens and referential tokens are stored: a
-// SHA-256 digest, so the state file never holds a usable secret.
+// hashSecret digests a link token or referential token with SHA-256 for
+// storage, so the state file holds no usable link or referential token.
 func hashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return base64.RawURLEncoding.EncodeToString(sum[:])

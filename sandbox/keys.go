@@ -4,8 +4,8 @@ package sandbox
 // checks) and the OIDC provider (access, ID and refresh tokens).
 //
 // Store accessors the OIDC code may use. Everything in s.st is guarded by
-// s.mu; take it for every read or write and call s.changed() after a write so
-// the state file is saved. The key set has a lock of its own, so signJWT and
+// s.mu, so take it for every read or write. Call s.changed() after a write
+// so the state file is saved. The key set has a lock of its own, so signJWT and
 // verifyJWT may be called with or without s.mu held.
 //
 //   - s.st.Tenant, s.st.realm(id), s.st.Realms (create order)
@@ -223,7 +223,7 @@ func (s *Sandbox) signJWT(claims map[string]any, opts ...signOption) (string, er
 }
 
 // Errors of verifyJWT. Callers map errTokenExpired separately because the
-// management API may answer it with 403 instead of 401.
+// management API may reject it with 403 instead of 401.
 var (
 	errTokenMalformed = errors.New("token is not a well-formed JWS")
 	errTokenSignature = errors.New("token signature is invalid")

@@ -132,8 +132,8 @@ func (s *Sandbox) serveFaults(w http.ResponseWriter, r *http.Request) {
 	writeJSONBody(w, http.StatusOK, body)
 }
 
-// serveLanding tells a person who opens the sandbox in a browser where
-// they are and where to look.
+// serveLanding shows a person who opens the sandbox in a browser which
+// tenant and realm it serves and links to the outbox.
 func (s *Sandbox) serveLanding(w http.ResponseWriter, r *http.Request) {
 	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return

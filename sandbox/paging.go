@@ -81,7 +81,7 @@ func (s *Sandbox) decodePageToken(raw string) (pageToken, bool) {
 }
 
 // paging reads page_size, page_token, skip and (when filterable) filter,
-// and answers 400 itself when one is invalid. list names the collection so
+// and writes the 400 itself when one is invalid. list names the collection so
 // a token from one list is rejected by another.
 func (s *Sandbox) paging(rq *apiRequest, limits pageLimits, list string, filterable bool) (pageRequest, bool) {
 	q := rq.r.URL.Query()
@@ -201,7 +201,7 @@ func parseUsernameFilter(f string) (string, bool) {
 	return "", false
 }
 
-// badFilter answers 400 for an unsupported filter expression.
+// badFilter writes the 400 for an unsupported filter expression.
 func badFilter(rq *apiRequest) {
 	rq.invalid(fieldViolation{Field: "filter", Description: `unsupported filter; only traits.username eq "..." is supported`})
 }

@@ -154,7 +154,7 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.oidcMux.ServeHTTP(w, r)
 			return
 		}
-		rq := &apiRequest{w: w, r: r}
+		rq := &apiRequest{log: s.log, w: w, r: r}
 		if len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			rq.fail(http.StatusMethodNotAllowed, "method not allowed")
@@ -173,7 +173,7 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // serveAPI runs the transport faults, authenticates, checks the tenant and
 // realm in the path, and calls the route's handler.
 func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request, rt *route, params map[string]string) {
-	rq := &apiRequest{w: w, r: r, params: params}
+	rq := &apiRequest{log: s.log, w: w, r: r, params: params}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes+1)
 
 	fd := s.faults.take()
@@ -206,8 +206,8 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request, rt *route, pa
 	rq.now = s.now()
 
 	if params["tenant"] != s.st.Tenant.ID {
-		// A token whose bi_t matched an unknown tenant id is impossible:
-		// authenticate already compared bi_t with the path.
+		// Only this sandbox signs tokens and all carry its tenant, so after
+		// the bi_t check this branch is a safety net.
 		rq.fail(http.StatusNotFound, "tenant not found", resourceInfo("Tenant", params["tenant"], "tenant not found"))
 		return
 	}

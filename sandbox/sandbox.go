@@ -34,8 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Info is what `biadmin sandbox` prints: everything a profile needs to talk
-// to this sandbox. It contains secrets (APIToken, client secrets).
+// Info is the sandbox description `biadmin sandbox` prints: everything a
+// profile needs to talk to this sandbox. It contains secrets (APIToken,
+// client secrets).
 type Info struct {
 	APIBaseURL              string `json:"api_base_url"`
 	AuthBaseURL             string `json:"auth_base_url"`

@@ -357,6 +357,11 @@ func (st *state) addToken(rec *tokenRecord) {
 // enrollmentStatus derives an identity's enrollment_status from its
 // credentials and jobs at time now. It is never stored, so it cannot go
 // stale when a job expires.
+//
+// NOTE: INVITE_FAILED here requires every job to be FAILED_TO_SEND. The
+// spec's field description reads as "no active passkey, no live job and at
+// least one failed job", which also covers a failed job next to an expired
+// one. Which reading the service uses is not known.
 func (st *state) enrollmentStatus(identityID string, now time.Time) string {
 	for _, c := range st.credsByIdent[identityID] {
 		if c.State == credentialActive {
