@@ -65,6 +65,18 @@ func TestLoadValidationErrors(t *testing.T) {
 			want: []string{`unknown key "relam_id" in [profiles.prod]; did you mean "realm_id"?`},
 		},
 		{
+			name: "misspelled key hides its missing twin",
+			text: strings.Replace(validProfile, "realm_id =", "relam_id =", 1),
+			line: 3,
+			want: []string{`unknown key "relam_id" in [profiles.prod]; did you mean "realm_id"?`},
+		},
+		{
+			name: "mistyped credential hides no credentials",
+			text: strings.Replace(validProfile, `api_token_env = "BI_TOKEN"`, "api_token_env = 3", 1),
+			line: 5,
+			want: []string{"api_token_env in [profiles.prod] must be a string, not an integer (3)"},
+		},
+		{
 			name: "unknown key differing in case",
 			text: validProfile + "Read_Only = true\n",
 			line: 6,
@@ -353,9 +365,9 @@ relam_id = "x"
 	for _, p := range problems {
 		lines = append(lines, p.Line)
 	}
-	// profiles.b has a type-level problem (an unknown key), so its value
-	// checks are skipped; that is why line 12 (region "mars") is absent.
-	if want := []int{4, 14, 1}; !slices.Equal(lines, want) {
+	// The misspelled relam_id hides only the "realm_id is missing" problem
+	// it causes, not the bad region of the same profile.
+	if want := []int{1, 4, 12, 14}; !slices.Equal(lines, want) {
 		t.Errorf("problem lines = %v, want %v\n%v", lines, want, err)
 	}
 	if n := strings.Count(err.Error(), "\n") + 1; n != len(problems) {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,6 +66,8 @@ func parse(path string, data []byte) (*Config, error) {
 	v := &validator{ix: indexSource(src), cfg: &Config{Path: path}}
 	v.document(doc, md.Keys())
 	if len(v.problems) > 0 {
+		// In file order, so a user can fix the file from top to bottom.
+		slices.SortStableFunc(v.problems, func(a, b Problem) int { return a.Line - b.Line })
 		return nil, &ValidationError{Path: path, Problems: v.problems}
 	}
 	return v.cfg, nil
@@ -151,8 +154,8 @@ func (v *validator) profile(name string, raw any, keys []toml.Key) {
 	// tomlKey quotes a name that is not a bare key, which also escapes any
 	// control characters before the name reaches a terminal.
 	ref := "[profiles." + tomlKey(name) + "]"
-	table, ok := raw.(map[string]any)
-	if !ok {
+	table, isTable := raw.(map[string]any)
+	if !isTable {
 		v.add(at(), "profiles.%s must be a table, written %s, not %s", tomlKey(name), ref, typeName(raw))
 		return
 	}
@@ -160,19 +163,49 @@ func (v *validator) profile(name string, raw any, keys []toml.Key) {
 	if err := checkProfileName(name); err != nil {
 		v.add(at(), "%v", err)
 	}
+	p, suspect := v.decodeProfile(name, ref, table, keys)
 
+	// A value check that follows from a key already reported, such as
+	// "realm_id is missing" after `relam_id` was reported as unknown, would
+	// only repeat that problem.
+	credentialSuspect := slices.ContainsFunc(slices.Collect(maps.Keys(suspect)), isCredentialKey)
+	for _, fp := range p.fieldProblems() {
+		if suspect[fp.about] || fp.about == "credentials" && credentialSuspect {
+			continue
+		}
+		if fp.key == "" {
+			v.add(at(), "%s: %s", ref, fp.msg)
+		} else {
+			v.add(at(fp.key), "%s in %s %s", fp.key, ref, fp.msg)
+		}
+	}
+	if len(v.problems) == before {
+		v.cfg.Profiles = append(v.cfg.Profiles, p)
+	}
+}
+
+// decodeProfile copies the keys of table into a Profile, reporting unknown
+// and mistyped keys. It returns the profile and the suspect keys: those
+// reported as mistyped, and the keys that unknown keys were probably meant
+// to be.
+func (v *validator) decodeProfile(name, ref string, table map[string]any, keys []toml.Key) (*Profile, map[string]bool) {
+	at := func(k ...string) []string { return append([]string{"profiles", name}, k...) }
+	suspect := map[string]bool{}
 	p := &Profile{Name: name}
 	for _, k := range firstLevel(keys, at()) {
 		spec, known := lookupKey(k)
 		if !known {
+			suspect[nearestKey(k, profileKeyNames())] = true
 			v.add(at(k), "unknown key %q in %s%s", k, ref, suggestion(k, profileKeyNames()))
 			continue
 		}
+
 		val := table[k]
 		switch {
 		case spec.text != nil:
 			s, ok := val.(string)
 			if !ok {
+				suspect[k] = true
 				v.add(at(k), "%s in %s must be a string, not %s", k, ref, typeName(val))
 				continue
 			}
@@ -180,6 +213,7 @@ func (v *validator) profile(name string, raw any, keys []toml.Key) {
 		case spec.flag != nil:
 			b, ok := val.(bool)
 			if !ok {
+				suspect[k] = true
 				v.add(at(k), "%s in %s must be a boolean (true or false), not %s", k, ref, typeName(val))
 				continue
 			}
@@ -190,20 +224,7 @@ func (v *validator) profile(name string, raw any, keys []toml.Key) {
 				k, ref, k, k, k)
 		}
 	}
-
-	// Semantic checks only make sense on values of the right type; a
-	// missing-key complaint about a key that has the wrong type would be noise.
-	if len(v.problems) > before {
-		return
-	}
-	for _, fp := range p.fieldProblems() {
-		if fp.key == "" {
-			v.add(at(), "%s: %s", ref, fp.msg)
-		} else {
-			v.add(at(fp.key), "%s in %s %s", fp.key, ref, fp.msg)
-		}
-	}
-	v.cfg.Profiles = append(v.cfg.Profiles, p)
+	return p, suspect
 }
 
 // typeName describes a decoded TOML value for messages.
@@ -231,10 +252,19 @@ func typeName(val any) string {
 	return fmt.Sprintf("a %T", val)
 }
 
-// suggestion returns `; did you mean "x"?` naming the known key closest to
-// key, or "" when none is close: at most 2 edits apart, or equal apart from
-// letter case.
+// suggestion returns `; did you mean "x"?` naming nearestKey, or "" when no
+// known key is close.
 func suggestion(key string, known []string) string {
+	best := nearestKey(key, known)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// nearestKey returns the known key closest to key when it is at most 2
+// edits away or differs only in letter case, else "".
+func nearestKey(key string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {
 		d := levenshtein(key, k)
@@ -245,10 +275,7 @@ func suggestion(key string, known []string) string {
 			best, bestDist = k, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return best
 }
 
 // levenshtein returns the edit distance between a and b in runes.

@@ -117,35 +117,42 @@ func (p *Profile) Validate() error {
 }
 
 // fieldProblem is a problem with one key of a profile, or with the profile
-// as a whole when key is empty. msg reads after the key name.
+// as a whole when key is empty. msg reads after the key name. about names
+// the key whose value caused the problem, or "credentials" for the
+// credential keys as a group, so Load can drop problems that follow from a
+// key it already reported as mistyped or misspelled.
 type fieldProblem struct {
-	key string
-	msg string
+	key   string
+	msg   string
+	about string
 }
 
 // fieldProblems checks values and their combinations, in key order.
 func (p *Profile) fieldProblems() []fieldProblem {
 	var out []fieldProblem
 	add := func(key, format string, args ...any) {
-		out = append(out, fieldProblem{key, fmt.Sprintf(format, args...)})
+		out = append(out, fieldProblem{key: key, msg: fmt.Sprintf(format, args...), about: key})
+	}
+	missing := func(about, format string, args ...any) {
+		out = append(out, fieldProblem{msg: fmt.Sprintf(format, args...), about: about})
 	}
 
 	switch {
 	case p.TenantID == "":
-		add("", "tenant_id is missing; set it to your 16-character tenant ID, such as \"0001f1f460b1ace6\"")
+		missing("tenant_id", "tenant_id is missing; set it to your 16-character tenant ID, such as \"0001f1f460b1ace6\"")
 	case !tenantIDPattern.MatchString(p.TenantID):
 		add("tenant_id", "is invalid (%q): a tenant ID is 16 lowercase hexadecimal characters starting with 0001", p.TenantID)
 	}
 	switch {
 	case p.RealmID == "":
-		add("", "realm_id is missing; set it to the 16-character ID of the realm to manage")
+		missing("realm_id", "realm_id is missing; set it to the 16-character ID of the realm to manage")
 	case !realmIDPattern.MatchString(p.RealmID):
 		add("realm_id", "is invalid (%q): a realm ID is 16 lowercase hexadecimal characters", p.RealmID)
 	}
 
 	switch _, known := regionURLs[p.Region]; {
 	case p.Region == "" && (p.APIBaseURL == "" || p.AuthBaseURL == ""):
-		add("", "region is missing; set region to %s, or set both api_base_url and auth_base_url", quotedList(Regions))
+		missing("region", "region is missing; set region to %s, or set both api_base_url and auth_base_url", quotedList(Regions))
 	case p.Region != "" && !known:
 		add("region", "is invalid (%q); valid regions: %s", p.Region, quotedList(Regions))
 	}
@@ -212,7 +219,7 @@ func setKeys(values map[string]string, order ...string) []string {
 func (p *Profile) credentialProblems() []fieldProblem {
 	var out []fieldProblem
 	add := func(key, format string, args ...any) {
-		out = append(out, fieldProblem{key, fmt.Sprintf(format, args...)})
+		out = append(out, fieldProblem{key: key, msg: fmt.Sprintf(format, args...), about: "credentials"})
 	}
 
 	sources := p.apiTokenKeys()
@@ -280,6 +287,12 @@ func (p *Profile) credentialProblems() []fieldProblem {
 		}
 	}
 	return out
+}
+
+// isCredentialKey reports whether a profile key belongs to the credential
+// settings checked together by credentialProblems.
+func isCredentialKey(key string) bool {
+	return strings.HasPrefix(key, "api_token") || strings.HasPrefix(key, "client_") || strings.HasPrefix(key, "token_")
 }
 
 // checkBaseURL validates an http(s) base URL and returns it without a
