@@ -93,7 +93,7 @@ func (c *Client) do(ctx context.Context, k call) error {
 			return c.fail(ctx, k, start, retries, err)
 		}
 
-		if deadline, ok := ctx.Deadline(); ok && c.now().Add(wait).After(deadline) {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			// Sleeping would only end in a timeout; report the real failure.
 			return c.fail(ctx, k, start, retries, err)
 		}
