@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/biadmin/biadmin/client"
+	"github.com/biadmin/biadmin/config"
+)
+
+func runProfile(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(stderr, "usage: biadmin profile add --token TOKEN [--name NAME] [--realm ID] [--config FILE]")
+		return 2
+	}
+	return runProfileAdd(args[1:], stdout, stderr)
+}
+
+// runProfileAdd writes a profile for the tenant and realm a management token
+// belongs to. The claims are read without verifying the signature, so one API
+// call with the token proves them before anything is saved.
+func runProfileAdd(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("biadmin profile add", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	token := flags.String("token", "", "management API `token` (or set BIADMIN_TOKEN)")
+	name := flags.String("name", "", "profile `name` (default: the tenant ID)")
+	realm := flags.String("realm", "", "realm `ID` for the profile; needed when the token is valid for every realm")
+	tokenEnv := flags.String("token-env", "", "environment `variable` the profile reads the token from (default: store nothing; you add a source)")
+	configPath := flags.String("config", "", "config `file` (default $BIADMIN_CONFIG, else config.toml in the user config directory)")
+	if code, ok := parseFlags(flags, args); !ok {
+		return code
+	}
+	if *token == "" {
+		*token = os.Getenv("BIADMIN_TOKEN")
+	}
+	if *token == "" {
+		fmt.Fprintln(stderr, "biadmin profile add: missing --token (or BIADMIN_TOKEN)")
+		return 2
+	}
+	claims, err := config.ParseTokenClaims(*token)
+	if err != nil {
+		fmt.Fprintln(stderr, "biadmin profile add:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "Token claims (unverified): tenant %s, realm %s, issuer %s\n", claims.TenantID, claims.RealmID, claims.Issuer)
+
+	p := &config.Profile{
+		Name:        *name,
+		TenantID:    claims.TenantID,
+		RealmID:     *realm,
+		Region:      claims.Region,
+		APIBaseURL:  claims.APIBaseURL,
+		AuthBaseURL: claims.AuthBaseURL,
+		APITokenEnv: *tokenEnv,
+	}
+	if p.Name == "" {
+		p.Name = claims.TenantID
+	}
+	if p.RealmID == "" && claims.RealmID != "*" {
+		p.RealmID = claims.RealmID
+	}
+	if p.RealmID == "" {
+		fmt.Fprintln(stderr, "biadmin profile add: this token is valid for every realm of the tenant; choose one with --realm ID")
+		return 2
+	}
+
+	if err := checkToken(p, *token); err != nil {
+		fmt.Fprintln(stderr, "biadmin profile add: the token was not accepted:", err)
+		return 1
+	}
+
+	path := *configPath
+	if path == "" {
+		if path, err = config.DefaultPath(); err != nil {
+			fmt.Fprintln(stderr, "biadmin profile add:", err)
+			return 1
+		}
+	}
+	cfg, err := config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		cfg, err = config.New(path), nil
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "biadmin profile add:", err)
+		return 1
+	}
+	if err := cfg.SaveProfile(p); err != nil {
+		fmt.Fprintln(stderr, "biadmin profile add:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Saved profile %q to %s.\n", p.Name, path)
+	if *tokenEnv == "" {
+		fmt.Fprintln(stdout, "The token itself was not saved. Add a credential source to the profile (api_token_env, api_token_command or api_token_keyring); see config.toml.example.")
+	}
+	return 0
+}
+
+
+// checkToken reads the realm with the token, which proves the tenant, the
+// realm and the base URL in one call.
+func checkToken(p *config.Profile, token string) error {
+	apiBase, _, err := p.Endpoints()
+	if err != nil {
+		return err
+	}
+	api, err := client.New(client.Options{BaseURL: apiBase, TenantID: p.TenantID, RealmID: p.RealmID, Token: client.StaticToken(token)})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = api.GetRealm(ctx)
+	return err
+}
