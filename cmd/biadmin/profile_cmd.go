@@ -101,7 +101,6 @@ func runProfileAdd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-
 // checkToken reads the realm with the token, which proves the tenant, the
 // realm and the base URL in one call.
 func checkToken(p *config.Profile, token string) error {
