@@ -132,7 +132,12 @@ func (s *Sandbox) changed() {
 }
 
 // saver writes the state file shortly after each change until Close.
+// Encoding holds s.mu, which blocks requests, and took 4 s for 100,000
+// identities on a busy 2-core machine. So the wait before a save grows to
+// four times the last save's duration, and requests are blocked at most
+// about a fifth of the time.
 func (s *Sandbox) saver() {
+	delay := saveDelay
 	for {
 		select {
 		case <-s.stop:
@@ -142,11 +147,13 @@ func (s *Sandbox) saver() {
 		select {
 		case <-s.stop:
 			return
-		case <-time.After(saveDelay):
+		case <-time.After(delay):
 		}
+		start := time.Now()
 		if err := s.save(); err != nil {
 			s.log.Error("sandbox state not saved", "file", s.opts.DataFile, "err", err)
 		}
+		delay = max(saveDelay, 4*time.Since(start))
 	}
 }
 
