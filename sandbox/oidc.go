@@ -135,11 +135,48 @@ func (s *Sandbox) oidcApp(h func(http.ResponseWriter, *http.Request, *oidcApplic
 		}
 		s.mu.Unlock()
 		if oa == nil {
+			s.log.Info("OIDC request for an unknown application", "method", r.Method, "path", r.URL.Path)
 			writeOAuthError(w, http.StatusNotFound, "not_found", "no OAuth2 or OIDC application at this issuer")
 			return
 		}
-		h(w, r, oa)
+		rec := &statusRecorder{ResponseWriter: w}
+		h(rec, r, oa)
+		s.logRejection(r, rec, oa.app.ID)
 	}
+}
+
+// statusRecorder remembers the status a handler wrote, so rejections can be
+// logged in one place.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (rec *statusRecorder) WriteHeader(status int) {
+	rec.status = status
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *statusRecorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return rec.ResponseWriter.Write(b)
+}
+
+// logRejection logs a request the provider rejected: a 4xx or 5xx response,
+// or an authorization redirect carrying an error. Neither the status nor
+// the OAuth error code carries a secret.
+func (s *Sandbox) logRejection(r *http.Request, rec *statusRecorder, appID string) {
+	oauthErr := ""
+	if loc, err := url.Parse(rec.Header().Get("Location")); err == nil && rec.status == http.StatusFound {
+		oauthErr = loc.Query().Get("error")
+	}
+	if rec.status < http.StatusBadRequest && oauthErr == "" {
+		return
+	}
+	s.log.Info("OIDC request rejected", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		"error", oauthErr, "application_id", appID)
 }
 
 func cloneProtocolConfig(pc *ProtocolConfig) ProtocolConfig {
@@ -207,8 +244,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeJSONBody(w, status, body)
 }
 
-// clientAuth is how a request to the token, revoke or introspect endpoint
-// identified its client.
+// clientAuth is the client identification of a token, revoke or
+// introspect request.
 type clientAuth struct {
 	clientID  string
 	secret    string
@@ -265,7 +302,7 @@ func checkClient(ca clientAuth, pc *ProtocolConfig) *oauthError {
 	return nil
 }
 
-// writeClientError answers a failed client authentication: 401, with a
+// writeClientError rejects a failed client authentication: 401, with a
 // Basic challenge when the client tried Basic (RFC 6749 §5.2).
 func writeClientError(w http.ResponseWriter, ca clientAuth, e *oauthError) {
 	status := http.StatusBadRequest

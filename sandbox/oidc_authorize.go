@@ -176,7 +176,7 @@ type signInCandidate struct {
 
 // signInCandidates returns the realm's enrolled, active identities, or only
 // the one login_hint names (by id, username or email, ignoring case) when
-// it names one. note explains a hint that matched nobody.
+// it names one. note explains a hint that matched no identity.
 func (s *Sandbox) signInCandidates(realmID, hint string) (list []signInCandidate, note string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -331,7 +331,7 @@ func tamper(state string) string {
 	return "x" + state[1:]
 }
 
-// redirectTo answers 302 to redirectURI with params (and state when the
+// redirectTo responds 302 to redirectURI with params (and state when the
 // request had one) added to its query.
 func redirectTo(w http.ResponseWriter, redirectURI string, params url.Values, state string) {
 	u, err := url.Parse(redirectURI)

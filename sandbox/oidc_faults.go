@@ -39,10 +39,10 @@ type OIDCFaultSettings struct {
 	// RetiredKey signs with a key that was never published, under its own
 	// kid, as if it had been rotated out of the JWKS: no refetch finds it.
 	RetiredKey bool `json:"retired_key"`
-	// TokenHTML makes the token endpoint answer 502 with an HTML page, as a
+	// TokenHTML makes the token endpoint respond 502 with an HTML page, as a
 	// misconfigured proxy does. The code is not consumed.
 	TokenHTML bool `json:"token_html"`
-	// TokenTextPlain makes the token endpoint answer 200 with a text/plain
+	// TokenTextPlain makes the token endpoint respond 200 with a text/plain
 	// body instead of JSON. The code is not consumed.
 	TokenTextPlain bool `json:"token_text_plain"`
 	// TamperState changes the state parameter of the authorization

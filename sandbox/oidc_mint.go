@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// mintRequest is what one token response needs.
+// mintRequest is the input of one token response.
 type mintRequest struct {
 	oa       *oidcApplication
 	identity *Identity // nil for client credentials

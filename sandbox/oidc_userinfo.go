@@ -91,9 +91,9 @@ func (s *Sandbox) serveUserinfo(w http.ResponseWriter, r *http.Request, oa *oidc
 	writeJSON(w, http.StatusOK, body)
 }
 
-// serveRevoke is RFC 7009 revocation: after client authentication it
-// answers 200 whether or not the token was known, valid or the client's, so
-// the answer reveals nothing; only the client's own tokens are revoked.
+// serveRevoke is RFC 7009 revocation. After client authentication it
+// returns 200 whether or not the token was known, valid or the client's, so
+// the response reveals nothing. Only the client's own tokens are revoked.
 func (s *Sandbox) serveRevoke(w http.ResponseWriter, r *http.Request, oa *oidcApplication) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -163,6 +163,12 @@ func (s *Sandbox) jtiOf(raw string) string {
 // post) or with a Bearer management token carrying tokens:introspect. Any
 // token that is not active in this realm gives {"active":false}.
 func (s *Sandbox) serveIntrospect(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w}
+	s.introspect(rec, r)
+	s.logRejection(r, rec, "")
+}
+
+func (s *Sandbox) introspect(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")

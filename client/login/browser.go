@@ -26,11 +26,11 @@ type OpenerFunc func(ctx context.Context, url string) error
 // Open calls f.
 func (f OpenerFunc) Open(ctx context.Context, url string) error { return f(ctx, url) }
 
-// SystemOpener returns the default Opener: each command in $BROWSER (a
-// colon-separated list; "%s" in a command is replaced by the URL, otherwise
-// the URL is appended) until one succeeds, else xdg-open on Linux and the
-// BSDs or open on macOS. It fails, rather than guessing, when there is no
-// display to show a browser on.
+// SystemOpener returns the default Opener. It tries each command of the
+// colon-separated $BROWSER list until one succeeds, replacing "%s" in a
+// command with the URL or else appending the URL. Without $BROWSER it runs
+// xdg-open on Linux and the BSDs, or open on macOS. It fails, rather than
+// guessing, when there is no display to show a browser on.
 func SystemOpener() Opener {
 	return OpenerFunc(func(ctx context.Context, url string) error {
 		return openSystem(ctx, url, os.Getenv, runtime.GOOS)

@@ -14,7 +14,7 @@ import (
 	"github.com/biadmin/biadmin/client"
 )
 
-// AuthMethod is how the client authenticates at the token endpoint.
+// AuthMethod is the client authentication method at the token endpoint.
 type AuthMethod string
 
 // Client authentication methods of RFC 6749 §2.3.1 and OIDC Core §9.
@@ -76,7 +76,7 @@ type Config struct {
 	// ExpectedSubject is the identity ID the test must sign in as. When set,
 	// the verdict checks the ID token's sub against it (or against the
 	// identity's email, username or external ID when the application's
-	// subject_field says so and API is set).
+	// subject_field names that trait and API is set).
 	ExpectedSubject string
 
 	// Timeout bounds the wait for the redirect; 0 means DefaultTimeout.

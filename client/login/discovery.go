@@ -28,7 +28,7 @@ type Discovery struct {
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 }
 
-// fetchJSON GETs url and decodes a 200 JSON answer into out. Anything else
+// fetchJSON GETs url and decodes a 200 JSON response into out. Anything else
 // becomes a *ResponseError naming the endpoint.
 func fetchJSON(ctx context.Context, hc *http.Client, endpoint, url string, header http.Header, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -46,13 +46,13 @@ func fetchJSON(ctx context.Context, hc *http.Client, endpoint, url string, heade
 	defer resp.Body.Close()
 	body, err := readBody(resp)
 	if err != nil {
-		return fmt.Errorf("%s: read the answer from %s: %w", endpoint, url, err)
+		return fmt.Errorf("%s: read the response from %s: %w", endpoint, url, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return describeResponse(endpoint, resp, body, "")
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return describeResponse(endpoint, resp, body, "the answer is not JSON")
+		return describeResponse(endpoint, resp, body, "the response is not JSON")
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return describeResponse(endpoint, resp, body, "the JSON does not decode: "+err.Error())
@@ -85,7 +85,7 @@ func (k *keySet) fetch(ctx context.Context) error {
 	return nil
 }
 
-// lookup returns the key with kid. refetched says whether the JWKS had to be
+// lookup returns the key with kid. refetched reports whether the JWKS had to be
 // fetched again to find it (or to learn that it is absent).
 func (k *keySet) lookup(ctx context.Context, kid string) (key *jose.JSONWebKey, refetched bool, err error) {
 	k.mu.Lock()

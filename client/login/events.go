@@ -2,7 +2,7 @@ package login
 
 import "time"
 
-// EventKind says what an Event reports.
+// EventKind is the type of an Event.
 type EventKind int
 
 // Kinds of Event, in the order a run may send them.
@@ -22,8 +22,8 @@ const (
 	// reason. The user opens the URL elsewhere and may paste the address the
 	// browser ends on into Runner.SubmitRedirect.
 	EventOpenManually
-	// EventWaiting: the run waits for the redirect; Message says where and
-	// for how long.
+	// EventWaiting: the run waits for the redirect. Message names where
+	// and for how long.
 	EventWaiting
 )
 

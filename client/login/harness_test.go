@@ -143,7 +143,7 @@ type runResult struct {
 }
 
 // start runs r in the background and returns a channel with its result.
-// onEvent, when set, sees every event as it arrives.
+// onEvent, when set, receives every event as it arrives.
 func start(ctx context.Context, r *login.Runner, onEvent func(login.Event)) <-chan runResult {
 	events := make(chan login.Event, 16)
 	out := make(chan runResult, 1)

@@ -19,7 +19,7 @@ const maxBody = 1 << 20
 // excerptLength is how many characters of an unexpected body an error shows.
 const excerptLength = 160
 
-// ResponseError is an unexpected answer from an OIDC endpoint: a non-2xx
+// ResponseError is an unexpected response from an OIDC endpoint: a non-2xx
 // status or a body that is not the JSON the protocol requires.
 type ResponseError struct {
 	Endpoint         string // "discovery", "jwks", "token", "userinfo"
@@ -28,12 +28,12 @@ type ResponseError struct {
 	OAuthError       string // RFC 6749 §5.2 error, when the body had one
 	ErrorDescription string
 	Excerpt          string // sanitised start of a non-JSON body
-	Reason           string // what was wrong, when the status was 2xx
+	Reason           string // the problem with a 2xx response
 }
 
 func (e *ResponseError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s endpoint answered HTTP %d", e.Endpoint, e.Status)
+	fmt.Fprintf(&b, "%s endpoint returned HTTP %d", e.Endpoint, e.Status)
 	ct := e.ContentType
 	if ct == "" {
 		ct = "no content type"

@@ -266,7 +266,7 @@ func checkTimes(st *stepRecorder, claims map[string]any, in idTokenCheck) {
 	}
 }
 
-// relativeTime says how far in the past or future an offset from now is.
+// relativeTime describes an offset from now as a time ago or in the future.
 func relativeTime(d time.Duration) string {
 	switch {
 	case d < 0:

@@ -93,7 +93,8 @@ func newCallbackGate(state string) *callbackGate {
 }
 
 // errNotOAuthRedirect means a request reached the callback path without code,
-// state or error, e.g. a user reloading the page; it is answered and ignored.
+// state or error, e.g. a user reloading the page. It gets an error page and
+// does not end the run.
 var errNotOAuthRedirect = errors.New("this is not an OAuth redirect: it has no code, state or error")
 
 // handle decides on the query of a redirect. It returns nil when the redirect
@@ -187,7 +188,7 @@ func (s *loopbackServer) close() {
 	<-s.done
 }
 
-// writeResultPage answers the browser with a plain page saying what happened.
+// writeResultPage sends the browser a plain page with the outcome.
 func writeResultPage(w http.ResponseWriter, err error) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")

@@ -19,7 +19,7 @@ import (
 // noBrowser is an Opener for tests that drive the redirect themselves.
 var noBrowser = login.OpenerFunc(func(context.Context, string) error { return nil })
 
-// waitFor runs r until onEvent sees the waiting event, then calls act and
+// runUntilWaiting runs r until the waiting event arrives, then calls act and
 // returns the run's result.
 func runUntilWaiting(t *testing.T, ctx context.Context, r *login.Runner, act func(authURL string)) runResult {
 	t.Helper()
@@ -104,8 +104,8 @@ func TestListenerServesOnlyCallbackPath(t *testing.T) {
 				t.Errorf("GET %s: HTTP %d, want 404", path, status)
 			}
 		}
-		// The callback path without OAuth parameters is answered but does
-		// not end the run.
+		// The callback path without OAuth parameters gets an error page
+		// but does not end the run.
 		if status, _ := get(t, redirect); status != http.StatusBadRequest {
 			t.Errorf("GET the callback without parameters: HTTP %d, want 400", status)
 		}

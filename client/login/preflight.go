@@ -242,7 +242,8 @@ func (r *run) checkScopes(st *stepRecorder, pc *client.ProtocolConfig) {
 }
 
 // checkExpectedIdentity resolves the sub the expected identity will get,
-// which is not its ID when the application's subject_field says otherwise.
+// which is not its ID when the application's subject_field names another
+// trait.
 func (r *run) checkExpectedIdentity(ctx context.Context, st *stepRecorder, pc *client.ProtocolConfig) {
 	cfg := &r.cfg
 	if cfg.ExpectedSubject == "" {
@@ -254,6 +255,7 @@ func (r *run) checkExpectedIdentity(ctx context.Context, st *stepRecorder, pc *c
 			"check the identity ID; it must be in the realm under test")
 		return
 	}
+
 	field := "id"
 	if pc.TokenConfiguration != nil && pc.TokenConfiguration.SubjectField != "" {
 		field = pc.TokenConfiguration.SubjectField
@@ -273,6 +275,7 @@ func (r *run) checkExpectedIdentity(ctx context.Context, st *stepRecorder, pc *c
 		return
 	}
 	r.expectedSub = want
+
 	switch {
 	case id.Status == client.StatusSuspended:
 		st.check("identity", StatusFail, fmt.Sprintf("identity %s (%s) is suspended and cannot sign in", id.ID, id.Traits.Username),

@@ -103,3 +103,22 @@ func TestRunWithoutManagementAPI(t *testing.T) {
 		t.Errorf("auth method %q, want client_secret_basic when a secret is set", res.report.AuthMethod)
 	}
 }
+
+func TestDiscoveryErrorShowsStatusAndBody(t *testing.T) {
+	h := newHarness(t)
+	cfg := login.Config{
+		AuthBaseURL:   h.sb.URL(),
+		TenantID:      h.info.TenantID,
+		RealmID:       h.info.RealmID,
+		ApplicationID: "00000000-0000-4000-8000-000000000000",
+		ClientID:      "client",
+		RedirectURI:   "http://127.0.0.1:1/callback",
+		Opener:        noBrowser,
+	}
+	res := runLogin(t, cfg)
+	if res.err == nil {
+		t.Fatal("Run succeeded with an unknown application")
+	}
+	assertCheck(t, res.report, login.StepDiscovery, "document", login.StatusFail,
+		"discovery endpoint returned HTTP 404", "application/json", "error=not_found")
+}

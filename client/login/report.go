@@ -178,6 +178,7 @@ func RenderText(w io.Writer, r *Report) error {
 		verdict = "PASSED"
 	}
 	fmt.Fprintf(&b, "Login test %s (%s)\n", verdict, r.Duration.Round(time.Millisecond))
+
 	if r.Issuer != "" {
 		fmt.Fprintf(&b, "  issuer:       %s\n", sanitize(r.Issuer))
 	}
@@ -191,6 +192,7 @@ func RenderText(w io.Writer, r *Report) error {
 		fmt.Fprintf(&b, "  scopes:       %s\n", sanitize(strings.Join(r.Scopes, " ")))
 	}
 	b.WriteString("\n")
+
 	for _, s := range r.Steps {
 		fmt.Fprintf(&b, "%s %-10s %8s  %s\n", statusMark(s.Status), s.Name, s.Duration.Round(time.Millisecond), sanitize(s.Detail))
 		for _, c := range s.Checks {
@@ -200,6 +202,7 @@ func RenderText(w io.Writer, r *Report) error {
 			}
 		}
 	}
+
 	writeClaims(&b, "ID token claims", r.IDTokenClaims)
 	writeClaims(&b, "Userinfo claims", r.UserinfoClaims)
 	if !r.Tokens.Access.IsZero() || !r.Tokens.ID.IsZero() || !r.Tokens.Refresh.IsZero() {

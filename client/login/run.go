@@ -33,7 +33,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 }
 
 // Run is NewRunner followed by Runner.Run, for callers that never paste a
-// redirect.
+// redirect. It closes events in every case, an invalid cfg included.
 func Run(ctx context.Context, cfg Config, events chan<- Event) (*Report, error) {
 	r, err := NewRunner(cfg)
 	if err != nil {
@@ -48,9 +48,9 @@ func Run(ctx context.Context, cfg Config, events chan<- Event) (*Report, error) 
 // Run performs the login test: pre-flight through the management API,
 // discovery, loopback listener, browser, redirect, token exchange, ID token
 // checks, userinfo and verdict. Each step is sent on events as it starts and
-// ends, with every check in between; events may be nil, and Run closes it
-// before returning. Sends block until the receiver takes them or ctx ends,
-// so the receiver must drain the channel.
+// ends, with every check in between. events may be nil. Run closes it before
+// returning, and a send blocks until the receiver takes the event or ctx
+// ends, so the receiver must drain the channel.
 //
 // The report is never nil once the run started. The error is nil when the
 // flow reached its verdict, which may still have failed checks (see
@@ -87,8 +87,8 @@ func (r *Runner) Run(ctx context.Context, events chan<- Event) (*Report, error) 
 // the redirect cannot reach the loopback listener (a browser on another
 // machine, or a paste-only run). It is checked like a redirect to the
 // listener: the first one with a code, state or error decides the run, and a
-// wrong state fails it without a token request. The returned error says why
-// the address was not accepted; it never contains the code.
+// wrong state fails it without a token request. The returned error gives the
+// reason an address was not accepted and never contains the code.
 func (r *Runner) SubmitRedirect(rawURL string) error {
 	r.mu.Lock()
 	gate, path := r.gate, r.path

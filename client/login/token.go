@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// tokenResponse is a successful token endpoint answer (RFC 6749 §5.1).
+// tokenResponse is a successful token endpoint response (RFC 6749 §5.1).
 type tokenResponse struct {
 	AccessToken  string          `json:"access_token"`
 	TokenType    string          `json:"token_type"`
@@ -20,7 +20,7 @@ type tokenResponse struct {
 	RefreshToken string          `json:"refresh_token"`
 }
 
-// tokenResult is a parsed answer plus the server's Date header, which gives
+// tokenResult is a parsed response plus the server's Date header, which gives
 // a measure of clock skew independent of the token's own claims.
 type tokenResult struct {
 	tokens     Tokens
@@ -31,9 +31,9 @@ type tokenResult struct {
 }
 
 // exchangeCode redeems the authorization code exactly once, authenticating
-// the client with the one method cfg names. There is no retry and no second
-// method on failure: codes are single use, so a retry could only fail or,
-// worse, hide which method the server accepted.
+// the client with the one method cfg names. It neither retries nor falls
+// back to another method, because codes are single use: a second attempt
+// could only fail, or hide which method the server accepted.
 func exchangeCode(ctx context.Context, cfg *Config, endpoint string, code Secret, verifier string) (*tokenResult, error) {
 	form := url.Values{
 		"grant_type":    {"authorization_code"},
@@ -68,13 +68,13 @@ func exchangeCode(ctx context.Context, cfg *Config, endpoint string, code Secret
 	defer resp.Body.Close()
 	body, err := readBody(resp)
 	if err != nil {
-		return nil, fmt.Errorf("token: read the answer from %s: %w", endpoint, err)
+		return nil, fmt.Errorf("token: read the response from %s: %w", endpoint, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, describeResponse("token", resp, body, "")
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return nil, describeResponse("token", resp, body, "the answer is not JSON")
+		return nil, describeResponse("token", resp, body, "the response is not JSON")
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(body, &tr); err != nil {

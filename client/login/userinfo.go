@@ -36,7 +36,7 @@ func (r *run) fetchUserinfo(ctx context.Context, endpoint, idSub string) {
 	defer resp.Body.Close()
 	body, err := readBody(resp)
 	if err != nil {
-		st.finish(StatusFail, fmt.Sprintf("read the answer from %s: %v", endpoint, err))
+		st.finish(StatusFail, fmt.Sprintf("read the response from %s: %v", endpoint, err))
 		return
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -46,12 +46,12 @@ func (r *run) fetchUserinfo(ctx context.Context, endpoint, idSub string) {
 	}
 	ct := resp.Header.Get("Content-Type")
 	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/jwt" {
-		st.check("response", StatusFail, "the userinfo answer is a signed JWT, which the tester does not verify", "")
+		st.check("response", StatusFail, "the userinfo response is a signed JWT, which the tester does not verify", "")
 		st.finish("", "")
 		return
 	}
 	if !isJSON(ct) {
-		st.check("response", StatusFail, describeResponse("userinfo", resp, body, "the answer is not JSON").Error(), "")
+		st.check("response", StatusFail, describeResponse("userinfo", resp, body, "the response is not JSON").Error(), "")
 		st.finish("", "")
 		return
 	}
@@ -69,7 +69,7 @@ func (r *run) fetchUserinfo(ctx context.Context, endpoint, idSub string) {
 	sub, _ := claims["sub"].(string)
 	switch {
 	case sub == "":
-		st.check("sub", StatusFail, "the userinfo answer has no sub", "")
+		st.check("sub", StatusFail, "the userinfo response has no sub", "")
 	case idSub == "":
 		st.check("sub", StatusSkip, "userinfo sub "+sub+"; the ID token had no sub to compare", "")
 	case sub != idSub:
