@@ -59,7 +59,11 @@ func exchangeCode(ctx context.Context, cfg *Config, endpoint string, code Secret
 		req.SetBasicAuth(url.QueryEscape(cfg.ClientID), url.QueryEscape(cfg.ClientSecret.Reveal()))
 	}
 
-	resp, err := cfg.HTTPClient.Do(req)
+	// A redirect is reported, not followed: net/http would resend the form,
+	// and with it the code and secret, to wherever a 307 points.
+	hc := *cfg.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(req)
 	if err != nil {
 		// The error from net/http names the URL but never the body, so the
 		// code and secret stay out of it.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -208,5 +209,30 @@ func TestReportPassedNeedsVerdict(t *testing.T) {
 	r.Steps = append(r.Steps, Step{Name: StepVerdict, Status: StatusPass, Checks: []Check{{Name: "subject", Status: StatusFail}}})
 	if r.Passed() {
 		t.Error("a report with a failed check passed")
+	}
+}
+
+func TestExchangeCodeDoesNotFollowRedirects(t *testing.T) {
+	var elsewhere int
+	mux := http.NewServeMux()
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) { elsewhere++ })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	cfg := Config{ClientID: "c", ClientSecret: NewSecret("s"), AuthMethod: AuthPost, RedirectURI: "http://127.0.0.1:1/cb",
+		HTTPClient: srv.Client(), Now: time.Now}
+	_, err := exchangeCode(context.Background(), &cfg, srv.URL+"/token", NewSecret("the-code"), strings.Repeat("v", 43))
+	var re *ResponseError
+	if !errors.As(err, &re) || re.Status != http.StatusTemporaryRedirect {
+		t.Fatalf("error %v, want a ResponseError with HTTP 307", err)
+	}
+	if elsewhere != 0 {
+		t.Errorf("the code was resent to the redirect target %d times", elsewhere)
+	}
+	if strings.Contains(err.Error(), "the-code") {
+		t.Errorf("error %q contains the code", err)
 	}
 }
