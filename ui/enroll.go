@@ -107,6 +107,15 @@ func (e *enrollment) loadJobs() tea.Cmd {
 	})
 }
 
+// loadIdentity fetches the identity again: a send changes its
+// enrollment status.
+func (e *enrollment) loadIdentity() tea.Cmd {
+	api, identityID := e.c.api, e.identity.ID
+	return request(&e.base, "get identity", func(ctx context.Context) (*client.Identity, error) {
+		return api.GetIdentity(ctx, identityID)
+	})
+}
+
 // InputFocused is true while the redirect URI field has focus.
 func (e *enrollment) InputFocused() bool { return e.focus == enrollRedirect && e.c.keys.Send.Enabled() }
 
@@ -135,7 +144,7 @@ func (e *enrollment) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.ShowLink) && e.link != "" && !e.InputFocused():
 		return showLinkAlone(e.link, e.identity.Traits.Username)
 	case key.Matches(msg, k.Refresh) && !e.InputFocused():
-		return e.loadJobs()
+		return tea.Batch(e.loadJobs(), e.loadIdentity())
 	}
 	if !k.Send.Enabled() {
 		return nil
@@ -240,6 +249,11 @@ func (e *enrollment) handleResult(msg resultMsg) tea.Cmd {
 		e.jobsTotal = page.TotalSize
 	case "create binding job":
 		return e.sendDone(msg)
+	case "get identity":
+		if msg.err != nil {
+			return flashErr("Could not reload the identity", msg.err)
+		}
+		e.identity = *msg.value.(*client.Identity)
 	}
 	return nil
 }
@@ -275,7 +289,7 @@ func (e *enrollment) sendDone(msg resultMsg) tea.Cmd {
 	if job.DeliveryMethod == client.DeliveryReturn {
 		text = "Enrollment link created; hand it to the user."
 	}
-	return tea.Batch(flash(flashSuccess, text), e.loadJobs(), broadcast(identitiesChangedMsg{}))
+	return tea.Batch(flash(flashSuccess, text), e.loadJobs(), e.loadIdentity(), broadcast(identitiesChangedMsg{}))
 }
 
 // showSendError explains a failed send in plain words, next to the field

@@ -108,6 +108,17 @@ func (f *fakeAPI) ListIdentities(_ context.Context, opts client.ListIdentitiesOp
 	return p, nil
 }
 
+func (f *fakeAPI) GetIdentity(_ context.Context, identityID string) (*client.Identity, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range f.identities {
+		if id.ID == identityID {
+			return &id, nil
+		}
+	}
+	return nil, &client.APIError{Status: 404, Code: "not_found", Message: "identity not found"}
+}
+
 func (f *fakeAPI) CreateIdentity(_ context.Context, in client.IdentityCreate) (*client.Identity, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

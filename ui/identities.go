@@ -313,10 +313,10 @@ func (l *identityList) introText() string {
 	switch {
 	case !l.loaded:
 		what = "Loading identities."
+	case l.query != "":
+		what = fmt.Sprintf("Showing the identity with username %q; esc lists everyone.", sanitize(l.query))
 	case l.c.profile.Sandbox:
 		what = fmt.Sprintf("Sandbox realm with %d demo identities.", l.total)
-	case l.query != "":
-		what = fmt.Sprintf("Identities with username %q.", l.query)
 	default:
 		what = fmt.Sprintf("%d identities in this realm.", l.total)
 	}
@@ -330,7 +330,7 @@ func (l *identityList) introText() string {
 	steps = append(steps, "/ to find a username", "? for help")
 	text := what + " Press " + strings.Join(steps, ", ") + "."
 	if l.c.sandboxURL != "" {
-		text += " Outbox: " + strings.TrimRight(l.c.sandboxURL, "/") + "/_sandbox/outbox.html"
+		text += " Outbox: " + sanitize(strings.TrimRight(l.c.sandboxURL, "/")) + "/_sandbox/outbox.html"
 	}
 	return text
 }

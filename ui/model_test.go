@@ -550,3 +550,22 @@ func TestDescribeError(t *testing.T) {
 		}
 	}
 }
+
+func TestShareWidth(t *testing.T) {
+	cases := []struct {
+		total int
+		texts []string
+		want  []int
+	}{
+		{30, []string{"prod", "Sandbox Tenant", "Demo Realm"}, []int{4, 14, 10}},
+		{20, []string{"prod", "Sandbox Tenant", "Demo Realm"}, []int{4, 8, 8}},
+		{12, []string{"a-very-long-name", "b-very-long-name", "c"}, []int{5, 5, 1}},
+		{0, []string{"x", "y"}, []int{1, 1}},
+	}
+	for _, c := range cases {
+		got := shareWidth(c.total, c.texts)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("shareWidth(%d, %q) = %v, want %v", c.total, c.texts, got, c.want)
+		}
+	}
+}

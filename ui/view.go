@@ -78,15 +78,15 @@ func (r *root) headerView() string {
 	}
 	right := strings.Join(badges, " ")
 
-	// The names get what is left after the fixed parts, split evenly.
-	fixed := "biadmin  profile   tenant   realm "
-	room := r.width - len(fixed) - lipgloss.Width(right) - 1
-	profileRoom := min(lipgloss.Width(sanitize(p.Name)), max(room/4, 8))
-	nameRoom := max((room-profileRoom)/2, 4)
+	// The names share what the fixed parts and badges leave; a name only
+	// gets clipped when the three do not fit.
+	fixed := lipgloss.Width("biadmin  profile   tenant   realm ")
+	names := []string{sanitize(p.Name), sanitize(tenant), sanitize(realm)}
+	room := shareWidth(r.width-fixed-lipgloss.Width(right)-1, names)
 	left := st.App.Render("biadmin") + "  " +
-		st.HeaderDim.Render("profile ") + st.Profile.Render(safe(p.Name, profileRoom)) + "  " +
-		st.HeaderDim.Render("tenant ") + safe(tenant, nameRoom) + "  " +
-		st.HeaderDim.Render("realm ") + safe(realm, nameRoom)
+		st.HeaderDim.Render("profile ") + st.Profile.Render(clip(names[0], room[0])) + "  " +
+		st.HeaderDim.Render("tenant ") + clip(names[1], room[1]) + "  " +
+		st.HeaderDim.Render("realm ") + clip(names[2], room[2])
 	gap := r.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		return ansi.Truncate(left+" "+right, r.width, "")
@@ -120,8 +120,11 @@ func (r *root) tabsView() string {
 		left += st.Dim.Render("  ›  ") + st.Title.Render(t.top().Title())
 	}
 	right := ""
-	if r.current().Busy() || r.header.Busy() {
+	switch {
+	case r.current().Busy():
 		right = r.spinner.View() + st.Dim.Render(" working, esc cancels")
+	case r.header.Busy():
+		right = r.spinner.View() + st.Dim.Render(" loading")
 	}
 	gap := r.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
@@ -155,13 +158,30 @@ func (r *root) globalKeys() []key.Binding {
 	return []key.Binding{k.Help, k.Quit}
 }
 
+// shortHelpView is the bottom help line. The global keys always show;
+// the screen's own keys are dropped from the end until the line fits.
 func (r *root) shortHelpView() string {
 	if r.showHelp {
 		return r.help.ShortHelpView([]key.Binding{r.c.keys.Back, r.c.keys.Quit})
 	}
-	bindings := append([]key.Binding{}, r.current().KeyMap().ShortHelp()...)
-	bindings = append(bindings, r.globalKeys()...)
-	return r.help.ShortHelpView(bindings)
+	var screenKeys []key.Binding
+	for _, b := range r.current().KeyMap().ShortHelp() {
+		if b.Enabled() {
+			screenKeys = append(screenKeys, b)
+		}
+	}
+	// help.Model truncates by itself, but it still adds an item when the
+	// line is already exactly full, so the width is checked here instead.
+	h := r.help
+	h.Width = 0
+	var line string
+	for n := len(screenKeys); n >= 0; n-- {
+		line = h.ShortHelpView(append(screenKeys[:n:n], r.globalKeys()...))
+		if lipgloss.Width(line) <= r.width {
+			return line
+		}
+	}
+	return ansi.Truncate(line, r.width, "…")
 }
 
 // fullHelpView is the help overlay: the screen's bindings in columns, then
@@ -175,6 +195,37 @@ func (r *root) fullHelpView(width int) string {
 	title := r.c.styles.Title.Render("Keys: " + r.current().Title())
 	note := r.c.styles.Hint.Render("While a text field has focus, keys type into it; esc leaves the field and ctrl+c always quits.")
 	return title + "\n\n" + h.FullHelpView(groups) + "\n\n" + lipgloss.NewStyle().Width(width).Render(note)
+}
+
+// shareWidth splits total cells among texts: each gets its full width if
+// it is under an equal share, and what those leave is shared by the rest.
+func shareWidth(total int, texts []string) []int {
+	out := make([]int, len(texts))
+	need := make([]int, len(texts))
+	open := 0
+	for i, t := range texts {
+		need[i] = lipgloss.Width(t)
+		open++
+	}
+	total = max(total, 0)
+	for open > 0 {
+		share := total / open
+		settled := false
+		for i := range texts {
+			if out[i] == 0 && need[i] <= share {
+				out[i], total, open, settled = max(need[i], 1), total-need[i], open-1, true
+			}
+		}
+		if !settled {
+			for i := range texts {
+				if out[i] == 0 {
+					out[i] = max(share, 1)
+				}
+			}
+			break
+		}
+	}
+	return out
 }
 
 // fitHeight pads or cuts s to exactly height lines. Lines are not clipped
