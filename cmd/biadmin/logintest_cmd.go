@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/biadmin/biadmin/client/login"
 )
 
@@ -96,8 +98,8 @@ func runLoginTest(args []string, stdout, stderr io.Writer) int {
 		defer close(done)
 		printEvents(events, runner, stderr)
 	}()
+	// Run closes events when it returns, which ends printEvents.
 	report, runErr := runner.Run(ctx, events)
-	close(events)
 	<-done
 
 	if report != nil {
@@ -169,8 +171,7 @@ func readPastedRedirect(runner *login.Runner, stderr io.Writer) {
 }
 
 func stdinIsTerminal() bool {
-	info, err := os.Stdin.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(os.Stdin.Fd()))
 }
 
 func splitList(s string) []string {
