@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -119,6 +120,10 @@ func TestTamperedStateMakesNoTokenRequest(t *testing.T) {
 
 	res := runLogin(t, h.config(app, redirect, browser))
 	assertCheck(t, res.report, login.StepCallback, "state", login.StatusFail, "differs from the state sent")
+	var mismatch *login.StateMismatchError
+	if !errors.As(res.err, &mismatch) {
+		t.Errorf("Run error %v, want a *StateMismatchError", res.err)
+	}
 	if got := h.tokenHits.Load(); got != 0 {
 		t.Errorf("token endpoint hit %d times after a wrong state, want 0", got)
 	}

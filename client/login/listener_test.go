@@ -222,8 +222,8 @@ func TestListenerBusyPortNamesFix(t *testing.T) {
 
 	res := runLogin(t, h.config(app, redirect, browser))
 	var busy *login.PortInUseError
-	if !errors.As(res.err, &busy) && !strings.Contains(fmt.Sprint(res.err), "already in use") {
-		t.Errorf("Run error %v, want the port-in-use error", res.err)
+	if !errors.As(res.err, &busy) || busy.Port != mustPort(t, u) {
+		t.Errorf("Run error %v, want a *PortInUseError for the redirect port", res.err)
 	}
 	s := res.report.Step(login.StepListener)
 	if s == nil || s.Status != login.StatusFail {

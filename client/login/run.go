@@ -198,6 +198,13 @@ func stopError(step, detail string) error {
 	return fmt.Errorf("login test stopped at %s: %s", step, detail)
 }
 
+// stopErrorWrap is stopError for a step that failed with err, which stays
+// reachable through errors.As (a *PortInUseError, *ResponseError,
+// *StateMismatchError or *AuthorizationError).
+func stopErrorWrap(step string, err error) error {
+	return fmt.Errorf("login test stopped at %s: %w", step, err)
+}
+
 func (r *run) execute(ctx context.Context) error {
 	cfg := &r.cfg
 	r.report.Scopes = cfg.requestedScopes()
@@ -290,7 +297,7 @@ func (r *run) discover(ctx context.Context) (*Discovery, *keySet, error) {
 	if err := fetchJSON(ctx, cfg.HTTPClient, "discovery", wellKnown, nil, &d); err != nil {
 		st.check("document", StatusFail, err.Error(), "check the auth base URL, tenant, realm and application ID of the profile")
 		st.finish("", "")
-		return nil, nil, stopError(StepDiscovery, err.Error())
+		return nil, nil, stopErrorWrap(StepDiscovery, err)
 	}
 	st.check("document", StatusPass, "GET "+wellKnown, "")
 
@@ -343,7 +350,7 @@ func (r *run) discover(ctx context.Context) (*Discovery, *keySet, error) {
 	if err := keys.fetch(ctx); err != nil {
 		st.check("jwks", StatusFail, err.Error(), "")
 		st.finish("", "")
-		return nil, nil, stopError(StepDiscovery, err.Error())
+		return nil, nil, stopErrorWrap(StepDiscovery, err)
 	}
 	st.check("jwks", StatusPass, fmt.Sprintf("%d keys (%s)", len(keys.kids()), strings.Join(keys.kids(), ", ")), "")
 	if st.finish("", "") == StatusFail {
@@ -396,7 +403,7 @@ func (r *run) receiveRedirect(ctx context.Context, authURL, state string) (callb
 	if err != nil {
 		st := r.begin(StepListener)
 		st.finish(StatusFail, err.Error())
-		return callback{}, stopError(StepListener, err.Error())
+		return callback{}, stopErrorWrap(StepListener, err)
 	}
 	gate := newCallbackGate(state)
 
@@ -408,7 +415,7 @@ func (r *run) receiveRedirect(ctx context.Context, authURL, state string) (callb
 		srv, err = listenLoopback(lr, gate)
 		if err != nil {
 			st.finish(StatusFail, err.Error())
-			return callback{}, stopError(StepListener, err.Error())
+			return callback{}, stopErrorWrap(StepListener, err)
 		}
 		st.finish(StatusPass, fmt.Sprintf("listening on 127.0.0.1:%d for %s", lr.port, lr.path))
 	}
@@ -472,7 +479,7 @@ func (r *run) receiveRedirect(ctx context.Context, authURL, state string) (callb
 		cbStep.check("code", StatusPass, "authorization code received ("+cb.code.String()+")", "")
 	}
 	if cbStep.finish("", "") == StatusFail {
-		return callback{}, stopError(StepCallback, cb.err.Error())
+		return callback{}, stopErrorWrap(StepCallback, cb.err)
 	}
 	return cb, nil
 }
@@ -529,7 +536,7 @@ func (r *run) exchange(ctx context.Context, endpoint string, code Secret, verifi
 		}
 		st.check("response", StatusFail, err.Error(), fix)
 		st.finish("", "")
-		return nil, stopError(StepToken, err.Error())
+		return nil, stopErrorWrap(StepToken, err)
 	}
 	st.check("response", StatusPass, fmt.Sprintf("HTTP %d, %s, client authentication %s", res.status, res.ctype, r.cfg.AuthMethod), "")
 	r.report.Tokens = res.tokens
