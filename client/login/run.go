@@ -352,7 +352,11 @@ func (r *run) discover(ctx context.Context) (*Discovery, *keySet, error) {
 		st.finish("", "")
 		return nil, nil, stopErrorWrap(StepDiscovery, err)
 	}
-	st.check("jwks", StatusPass, fmt.Sprintf("%d keys (%s)", len(keys.kids()), strings.Join(keys.kids(), ", ")), "")
+	noun := "keys"
+	if len(keys.kids()) == 1 {
+		noun = "key"
+	}
+	st.check("jwks", StatusPass, fmt.Sprintf("%d %s (%s)", len(keys.kids()), noun, strings.Join(keys.kids(), ", ")), "")
 	if st.finish("", "") == StatusFail {
 		return nil, nil, stopError(StepDiscovery, st.step.Detail)
 	}
