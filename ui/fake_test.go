@@ -13,9 +13,9 @@ import (
 	"github.com/biadmin/biadmin/client"
 )
 
-// fakeAPI is a client.API for model tests. Methods the tests use are
-// implemented over in-memory data; calling any other panics through the
-// nil embedded interface, which flags a screen calling what it should not.
+// fakeAPI is a client.API for model tests, over in-memory data. Methods
+// it does not implement panic through the nil embedded interface, so a
+// screen that calls one fails its test.
 type fakeAPI struct {
 	client.API
 

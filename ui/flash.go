@@ -19,7 +19,7 @@ const (
 	flashError
 )
 
-// flashMsg asks the root to show text on the status line. The root logs
+// flashMsg is a request to show text on the status line. The root logs
 // errors, so a screen reports a failure once, with flash.
 type flashMsg struct {
 	level flashLevel

@@ -64,7 +64,7 @@ func TestFlowPagesThroughLargeRealm(t *testing.T) {
 	waitForText(t, tm, "(200 loaded)")
 	tm.Send(keyMsg("G"))
 	waitForText(t, tm, "(400 loaded)")
-	// G goes to the last loaded row, which fetches the next page; it is
+	// G goes to the last loaded row, which fetches the next page. It is
 	// pressed again until the last page has arrived and the cursor is on
 	// the last identity.
 	for i := 0; ; i++ {

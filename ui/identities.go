@@ -107,7 +107,7 @@ func (l *identityList) fetch(token string, first bool) tea.Cmd {
 	})
 }
 
-// maybeFetchMore asks for the next page when the cursor is within
+// maybeFetchMore requests the next page when the cursor is within
 // prefetchMargin rows of the end and no page is in flight.
 func (l *identityList) maybeFetchMore() tea.Cmd {
 	if l.nextToken == "" || l.Busy() || l.view.cursor < len(l.rows)-prefetchMargin {
@@ -306,7 +306,8 @@ func (l *identityList) rowView(i, uw, nw, ew int) string {
 		columnGap + st.enrollmentStyle(r.identity.EnrollmentStatus).Render(pad(r.enrollment, enrollmentWidth))
 }
 
-// introText tells a newcomer what the screen is and what to press next.
+// introText is the first thing a newcomer reads: what the screen shows
+// and which key to press next.
 func (l *identityList) introText() string {
 	k := l.c.keys
 	var what string

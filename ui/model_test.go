@@ -442,7 +442,7 @@ func TestResultForClosedScreenDropped(t *testing.T) {
 	}
 }
 
-// TestCancelledSubmitResultDropped cancels a create with esc; the answer
+// TestCancelledSubmitResultDropped cancels a create with esc. The result
 // that comes back later is ignored and the form stays as typed.
 func TestCancelledSubmitResultDropped(t *testing.T) {
 	api := newFakeAPI(3)

@@ -182,22 +182,28 @@ func (s *realmSettings) KeyMap() help.KeyMap {
 
 func (s *realmSettings) View() string {
 	st := s.c.styles
-	var b strings.Builder
-	b.WriteString(st.Title.Render("Realm settings"))
-	b.WriteString("\n\n")
+	title := st.Title.Render("Realm settings") + "\n\n"
 	if s.realm == nil {
 		if s.loadErr != nil {
-			b.WriteString(st.FieldError.Width(max(s.width, 1)).Render("Could not load the realm: " + describeError(s.loadErr) + ". Press r to retry."))
-		} else {
-			b.WriteString(st.Dim.Render("Loading…"))
+			return title + st.FieldError.Width(max(s.width, 1)).Render(
+				"Could not load the realm: "+describeError(s.loadErr)+". Press r to retry.")
 		}
-		return b.String()
+		return title + st.Dim.Render("Loading…")
 	}
+	return title + s.fieldsView() + "\n" + s.noteView()
+}
+
+// fieldsView draws the realm's fields, with the name as an input while it
+// is being edited.
+func (s *realmSettings) fieldsView() string {
+	st := s.c.styles
 	r := s.realm
 	now := s.c.now()
+	var b strings.Builder
 	row := func(label, value string) {
 		b.WriteString("  " + st.Label.Render(pad(label, labelWidth)) + clip(value, s.width-labelWidth-2) + "\n")
 	}
+
 	row("Tenant ID", sanitize(r.TenantID))
 	row("Realm ID", sanitize(r.ID))
 	if s.editing {
@@ -212,19 +218,24 @@ func (s *realmSettings) View() string {
 	row("Classification", classification)
 	row("Created", absoluteTime(r.CreateTime, now))
 	row("Updated", absoluteTime(r.UpdateTime, now))
-	b.WriteString("\n")
+	return b.String()
+}
+
+// noteView is the line under the fields: the save state, the error that
+// has no field, or what to press.
+func (s *realmSettings) noteView() string {
+	st := s.c.styles
 	switch {
 	case s.editing && s.Busy():
-		b.WriteString(st.Dim.Render("Saving…"))
+		return st.Dim.Render("Saving…")
 	case s.editing && s.formErr != "":
-		b.WriteString(st.FieldError.Width(max(s.width, 1)).Render(s.formErr))
+		return st.FieldError.Width(max(s.width, 1)).Render(s.formErr)
 	case s.editing:
-		b.WriteString(st.Hint.Width(max(s.width, 1)).Render("1-64 characters, none of " + forbiddenNameChars +
-			". enter saves, esc cancels."))
+		return st.Hint.Width(max(s.width, 1)).Render("1-64 characters, none of " + forbiddenNameChars +
+			". enter saves, esc cancels.")
 	case s.c.keys.EditName.Enabled():
-		b.WriteString(st.Hint.Render("Press e to rename the realm."))
+		return st.Hint.Render("Press e to rename the realm.")
 	default:
-		b.WriteString(st.Hint.Render("Read-only profile: the realm cannot be changed from here."))
+		return st.Hint.Render("Read-only profile: the realm cannot be changed from here.")
 	}
-	return b.String()
 }

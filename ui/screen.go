@@ -15,16 +15,17 @@ import (
 // topLevelScreens; others (forms, detail pages) are pushed on top of a
 // top-level screen with pushScreen and leave with popScreen.
 //
-// Update runs on the Bubble Tea goroutine and must not block: every API call
-// goes through base.request, which returns a tea.Cmd.
+// Update runs on the Bubble Tea goroutine and must not block, so every API
+// call goes through request, which returns a tea.Cmd.
 type screen interface {
 	// Title is the name in the tab bar and in logs.
 	Title() string
 	Init() tea.Cmd
 	Update(msg tea.Msg) (screen, tea.Cmd)
-	// View draws the body, exactly the size last given to SetSize.
+	// View draws the body in the size last given to SetSize. The root pads
+	// or cuts it to that height but never cuts a line that is too wide.
 	View() string
-	// KeyMap lists the screen's own bindings; the root adds the global ones.
+	// KeyMap lists the screen's own bindings. The root adds the global ones.
 	KeyMap() help.KeyMap
 	SetSize(width, height int)
 
@@ -35,7 +36,7 @@ type screen interface {
 	Busy() bool
 	// ID identifies the screen instance that results are routed to.
 	ID() uint64
-	// Close cancels the screen's requests for good; the root calls it when
+	// Close cancels the screen's requests for good. The root calls it when
 	// the screen leaves the stack.
 	Close()
 }
@@ -48,8 +49,9 @@ var topLevelScreens = []func(c *common) screen{
 	func(c *common) screen { return newRealmSettings(c) },
 }
 
-// common is what every screen shares: the API, profile, logger, clock,
-// styles and keys. Only the Bubble Tea goroutine touches it.
+// common is the state every screen shares: the API, profile, logger, clock,
+// styles and keys. Commands may use api and ctx from other goroutines; the
+// rest, lastID included, is used only on the Bubble Tea goroutine.
 type common struct {
 	api        client.API
 	profile    ProfileInfo
@@ -69,14 +71,14 @@ func (c *common) nextID() uint64 {
 	return c.lastID
 }
 
-// requestTimeout bounds every API call a screen starts; the client's own
-// retries run inside it.
+// requestTimeout bounds every API call a screen starts, the client's own
+// retries included.
 const requestTimeout = 60 * time.Second
 
 // resultMsg carries the outcome of one API call back to the screen that
 // started it. The root routes it by screen id and drops it when that screen
-// is gone; the screen drops it when req is no longer the latest request of
-// its kind (the query or form it belonged to was replaced).
+// is gone. The screen drops it when req is no longer the latest request of
+// its kind, because the query or form it belonged to was replaced.
 type resultMsg struct {
 	screen uint64
 	req    uint64
@@ -85,8 +87,8 @@ type resultMsg struct {
 	err    error
 }
 
-// base is embedded by every screen: identity, the context its requests run
-// under, and the latest request id per kind of request.
+// base is the part every screen embeds: its id, the context its requests
+// run under, and the latest request id per kind of request.
 type base struct {
 	c       *common
 	id      uint64
@@ -110,14 +112,14 @@ func (b *base) SetSize(width, height int) { b.width, b.height = width, height }
 func (b *base) Close()                    { b.cancel() }
 
 // request starts fn as a tea.Cmd under the screen's context. The returned
-// command only calls fn, so fn must capture copies of whatever model state
-// it needs: the model may change before the command runs. A newer request
-// of the same kind makes this one stale.
+// command only calls fn, so fn must capture copies of the model state it
+// needs, because the model may change before the command runs. A newer
+// request of the same kind makes this one stale.
 func request[T any](b *base, kind string, fn func(ctx context.Context) (T, error)) tea.Cmd {
 	req := b.c.nextID()
 	b.pending[kind] = req
 	ctx, screenID, log := b.ctx, b.id, b.c.log
-	log.Debug("request started", "screen", b.title, "op", kind, "request_id", req)
+	log.Info("request started", "screen", b.title, "op", kind, "request_id", req)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
@@ -167,14 +169,14 @@ func (b *base) handleEsc() tea.Cmd {
 // Navigation and status messages, sent by screens to the root.
 type (
 	pushScreenMsg struct{ s screen }
-	// popScreenMsg removes the screen with this id (and anything above it);
-	// replace, when set, takes its place.
+	// popScreenMsg removes the screen with this id and anything above it.
+	// When replace is set, it takes the removed screen's place.
 	popScreenMsg struct {
 		id      uint64
 		replace screen
 	}
-	// identitiesChangedMsg tells every screen that identities were created
-	// or changed, so lists reload.
+	// identitiesChangedMsg is broadcast after identities were created or
+	// changed, so lists reload.
 	identitiesChangedMsg struct{}
 	// realmChangedMsg carries the realm after an update, for the header.
 	realmChangedMsg struct{ realm client.Realm }

@@ -35,8 +35,8 @@ func relativeTime(t, now time.Time) string {
 	return amount + " ago"
 }
 
-// timestampLayout is how absolute times are drawn, always in UTC so two
-// admins in different zones read the same value.
+// timestampLayout is the format of absolute times. They are always in UTC,
+// so two admins in different zones read the same value.
 const timestampLayout = "2006-01-02 15:04 UTC"
 
 // absoluteTime draws t in UTC with its relative form after it.

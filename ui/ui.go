@@ -18,7 +18,7 @@ import (
 	"github.com/biadmin/biadmin/client"
 )
 
-// ProfileInfo is what the console shows and uses of the active profile.
+// ProfileInfo is the part of the active profile the console shows and uses.
 type ProfileInfo struct {
 	Name                   string
 	TenantID               string
@@ -43,8 +43,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Minimum terminal size the layout is designed for; below it the console
-// says so instead of drawing a broken screen.
+// Minimum terminal size the layout is designed for. Below it the console
+// shows a message instead of a broken screen.
 const (
 	minWidth  = 80
 	minHeight = 24
