@@ -30,7 +30,9 @@ func validateName(value string) string {
 	}
 	if i := strings.IndexAny(value, forbiddenNameChars); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(value[i:])
-		return fmt.Sprintf("must not contain %q; none of %s are allowed", r, forbiddenNameChars)
+		// The form's hint lists every forbidden character; the problem
+		// names the one found, so it fits next to the field.
+		return fmt.Sprintf("must not contain %q", r)
 	}
 	return ""
 }
