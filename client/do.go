@@ -58,6 +58,7 @@ func (c *Client) do(ctx context.Context, k call) error {
 	tokenRefreshed := false
 	for {
 		status, requestID, err := c.attempt(ctx, k, target, payload)
+		recordRequestID(ctx, requestID)
 		if err == nil {
 			c.log.LogAttrs(ctx, slog.LevelDebug, "api call",
 				slog.String("operation", k.op), slog.String("method", k.method), slog.String("path", k.path),
