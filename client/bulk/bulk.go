@@ -144,7 +144,8 @@ type Options struct {
 	// identity look-ups) run at once; default 4.
 	Concurrency int
 	// PollInterval is the longest wait between two polls of a running
-	// batch; polling starts at 200 ms and doubles up to it. Default 5 s.
+	// batch. The first poll follows the create at once, and the waits
+	// start at 200 ms and double up to PollInterval. Default 5 s.
 	PollInterval time.Duration
 	// QueueWait bounds how long one batch may keep being rejected with
 	// 429 because the realm's send queue is full. After that the run

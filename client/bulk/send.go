@@ -163,8 +163,8 @@ func (r *run) submit(ctx context.Context, ids []string) error {
 	}
 }
 
-// poll waits for a batch to leave RUNNING, starting at pollStart between
-// polls and doubling up to PollInterval, and then records its outcomes.
+// poll waits for a batch to leave RUNNING and then records its outcomes.
+// It polls at once, then after pollStart, doubling up to PollInterval.
 func (r *run) poll(ctx context.Context, a openAttempt) error {
 	interval := r.e.pollStart
 	for {
