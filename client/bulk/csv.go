@@ -10,7 +10,9 @@ var csvHeader = []string{"identity_id", "username", "email", "status", "enrollme
 
 // WriteCSV writes the plan's target set as CSV with a header row: every
 // target (planned "yes") and then every skipped identity (planned "no",
-// with the reason). Cells are made safe for spreadsheets: see csvCell.
+// with the reason). A cell that starts with =, +, -, @, tab or carriage
+// return gets a leading apostrophe, so that a spreadsheet shows it as text
+// instead of running it as a formula.
 func (p *Plan) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
