@@ -136,11 +136,16 @@ func Start(opts Options) (*Sandbox, error) {
 // the state file. Calling it again returns the first result.
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Shutdown treats a connection that has not sent a request yet as
+		// busy for up to 5 s, and HTTP clients leave such connections behind,
+		// so a long grace period would stall quitting the console. Requests
+		// still running after a short grace are cut, which an emulator can
+		// afford.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		err := s.srv.Shutdown(ctx)
-		if err != nil {
-			s.srv.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.srv.Close()
 		}
 		close(s.stop)
 		s.background.Wait()
