@@ -121,7 +121,12 @@ func (c *Client) fail(ctx context.Context, k call, start time.Time, retries int,
 		c.log.LogAttrs(ctx, slog.LevelWarn, "api call failed", attrs...)
 		return err
 	}
-	c.log.LogAttrs(ctx, slog.LevelWarn, "api call failed", attrs...)
+	level := slog.LevelWarn
+	if errors.Is(err, context.Canceled) {
+		// The caller gave up (the user pressed esc or quit): not a failure.
+		level = slog.LevelDebug
+	}
+	c.log.LogAttrs(ctx, level, "api call failed", attrs...)
 	return fmt.Errorf("%s: %w", k.op, err)
 }
 
