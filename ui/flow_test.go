@@ -21,7 +21,7 @@ func TestFlowEmailWithoutAddress(t *testing.T) {
 	tm.Type("/hana.rossi")
 	tm.Send(keyMsg("enter"))
 	waitForText(t, tm, "1-1 of 1")
-	tm.Send(keyMsg("enter"))
+	tm.Send(keyMsg("e"))
 	waitForText(t, tm, "[RETURN]", "Hosted Web")
 	tm.Send(keyMsg("left"))
 	waitForText(t, tm, "[EMAIL]")

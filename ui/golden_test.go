@@ -155,7 +155,7 @@ func TestGoldenScreens(t *testing.T) {
 			name: "enrollment_jobs",
 			steps: []goldenStep{
 				{wait: []string{"of 40", "Demo Realm", "Sandbox Tenant"}},
-				{keys: []string{"down", "down", "down", "enter"}, wait: []string{"FAILED_TO_SEND", "Hosted Web"}},
+				{keys: []string{"down", "down", "down", "e"}, wait: []string{"FAILED_TO_SEND", "Hosted Web"}},
 				{keys: []string{"enter"}, wait: []string{"Sent EMAIL", "Earlier enrollment jobs (2)"}},
 			},
 		},
@@ -163,7 +163,7 @@ func TestGoldenScreens(t *testing.T) {
 			name: "enrollment_return_link",
 			steps: []goldenStep{
 				{wait: []string{"of 40", "Demo Realm", "Sandbox Tenant"}},
-				{keys: []string{"enter"}, wait: []string{"Hosted Web", "Earlier enrollment jobs"}},
+				{keys: []string{"e"}, wait: []string{"Hosted Web", "Earlier enrollment jobs"}},
 				{keys: []string{"right", "enter"}, wait: []string{"Single-use", "Sent RETURN"}},
 			},
 		},

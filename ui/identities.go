@@ -74,7 +74,9 @@ type identityList struct {
 	intro string
 
 	// query is the exact username the list is filtered by; "" lists all.
-	query     string
+	query string
+	// scope narrows the list to a group or a set of identities.
+	scope     listScope
 	search    textinput.Model
 	searching bool
 }
@@ -96,6 +98,9 @@ func (l *identityList) reload() tea.Cmd {
 }
 
 func (l *identityList) fetch(token string, first bool) tea.Cmd {
+	if l.scope.kind != scopeRealm {
+		return l.fetchScoped(token, first)
+	}
 	api := l.c.api
 	opts := client.ListIdentitiesOptions{ListOptions: client.ListOptions{PageSize: identityPageSize, PageToken: token}}
 	if l.query != "" {
@@ -123,6 +128,8 @@ func (l *identityList) Update(msg tea.Msg) (screen, tea.Cmd) {
 		cmd = l.handleResult(msg)
 	case identitiesChangedMsg:
 		cmd = l.reload()
+	case scopeIdentitiesMsg:
+		cmd = l.setScope(msg.scope)
 	case tea.KeyMsg:
 		if l.searching {
 			cmd = l.updateSearch(msg)
@@ -131,6 +138,7 @@ func (l *identityList) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 	}
 	l.layout()
+	l.c.desk.setCurrent(l.selectedIdentity())
 	return l, cmd
 }
 
@@ -181,6 +189,9 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 			l.query = ""
 			return l.reload()
 		}
+		if l.scope.kind != scopeRealm {
+			return l.setScope(listScope{})
+		}
 		return nil
 	case key.Matches(msg, k.Search):
 		l.searching = true
@@ -191,6 +202,11 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return l.reload()
 	case key.Matches(msg, k.NewUser):
 		return pushScreen(newCreateUser(l.c))
+	case key.Matches(msg, k.OpenDetail):
+		if row, ok := l.selected(); ok {
+			return pushScreen(newIdentityDetail(l.c, row.identity))
+		}
+		return nil
 	case key.Matches(msg, k.OpenEnroll):
 		if row, ok := l.selected(); ok {
 			return pushScreen(newEnrollment(l.c, row.identity, ""))
@@ -213,6 +229,7 @@ func (l *identityList) updateSearch(msg tea.KeyMsg) tea.Cmd {
 		l.searching = false
 		l.search.Blur()
 		l.query = strings.TrimSpace(l.search.Value())
+		l.scope = listScope{}
 		l.view = vlist{}
 		l.c.log.Info("identity search", "filtered", l.query != "")
 		return l.reload()
@@ -229,6 +246,11 @@ func (l *identityList) selected() (identityRow, bool) {
 	return l.rows[l.view.cursor], true
 }
 
+func (l *identityList) selectedIdentity() (client.Identity, bool) {
+	row, ok := l.selected()
+	return row.identity, ok
+}
+
 func (l *identityList) KeyMap() help.KeyMap {
 	k := l.c.keys
 	if l.searching {
@@ -236,10 +258,10 @@ func (l *identityList) KeyMap() help.KeyMap {
 		return helpKeys{short: []key.Binding{search, k.Cancel}, full: [][]key.Binding{{search, k.Cancel}}}
 	}
 	return helpKeys{
-		short: []key.Binding{k.OpenEnroll, k.NewUser, k.Search, k.Refresh},
+		short: []key.Binding{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{k.OpenEnroll, k.NewUser, k.Search, k.Refresh},
+			{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh},
 		},
 	}
 }
@@ -316,17 +338,19 @@ func (l *identityList) introText() string {
 		what = "Loading identities."
 	case l.query != "":
 		what = fmt.Sprintf("Showing the identity with username %q; esc lists everyone.", sanitize(l.query))
+	case l.scope.kind != scopeRealm:
+		what = l.scopeIntro()
 	case l.c.profile.Sandbox:
 		what = fmt.Sprintf("Sandbox realm with %d demo identities.", l.total)
 	default:
 		what = fmt.Sprintf("%d identities in this realm.", l.total)
 	}
-	var steps []string
+	steps := []string{"enter for an identity's details"}
 	if k.NewUser.Enabled() {
 		steps = append(steps, "n to create a user")
-		steps = append(steps, "enter to send an enrollment email")
+		steps = append(steps, "e to send an enrollment email")
 	} else {
-		steps = append(steps, "enter to see an identity's enrollment emails")
+		steps = append(steps, "e to see an identity's enrollment emails")
 	}
 	steps = append(steps, "/ to find a username", "? for help")
 	text := what + " Press " + strings.Join(steps, ", ") + "."
@@ -344,6 +368,8 @@ func (l *identityList) emptyText() string {
 		return "Loading…"
 	case l.query != "":
 		return fmt.Sprintf("No identity has the username %q. Press esc to list everyone.", sanitize(l.query))
+	case l.scope.kind != scopeRealm:
+		return l.scopeEmptyText()
 	case l.c.keys.NewUser.Enabled():
 		return "The realm has no identities yet. Press n to create one."
 	default:
@@ -361,6 +387,9 @@ func (l *identityList) positionText(first, last int) string {
 	}
 	if l.query != "" {
 		text += fmt.Sprintf("  filter: username = %q, esc clears", sanitize(l.query))
+	}
+	if l.scope.kind != scopeRealm {
+		text += "  " + l.scope.indicator() + ", esc clears"
 	}
 	return clip(text, l.width)
 }

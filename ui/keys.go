@@ -32,6 +32,24 @@ type keyMap struct {
 	Refresh    key.Binding
 	NewUser    key.Binding
 	OpenEnroll key.Binding
+	OpenDetail key.Binding
+
+	// Identity detail.
+	EditIdentity key.Binding
+	Suspend      key.Binding
+	Delete       key.Binding
+	Revoke       key.Binding
+	NextPane     key.Binding
+	PrevPane     key.Binding
+
+	// Groups, their members and the enrollment overview.
+	Open         key.Binding
+	AddMembers   key.Binding
+	RemoveMember key.Binding
+	FilterList   key.Binding
+	Overview     key.Binding
+	ActOnBucket  key.Binding
+	RealmScope   key.Binding
 
 	// Realm settings.
 	EditName key.Binding
@@ -77,7 +95,23 @@ func newKeyMap(readOnly bool, tabs int) *keyMap {
 		Search:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find username")),
 		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		NewUser:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new user")),
-		OpenEnroll: key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("enter/e", "enrollment")),
+		OpenEnroll: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "enrollment")),
+		OpenDetail: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+
+		EditIdentity: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "edit name/email")),
+		Suspend:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "suspend/unsuspend")),
+		Delete:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		Revoke:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "revoke")),
+		NextPane:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next table")),
+		PrevPane:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous table")),
+
+		Open:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		AddMembers:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add identities")),
+		RemoveMember: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "remove member")),
+		FilterList:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "show in identity list")),
+		Overview:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "enrollment overview")),
+		ActOnBucket:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "list these identities")),
+		RealmScope:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "whole realm")),
 
 		EditName: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit name")),
 
@@ -94,7 +128,8 @@ func newKeyMap(readOnly bool, tabs int) *keyMap {
 		ShowLink: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "show link alone")),
 	}
 	if readOnly {
-		for _, b := range []*key.Binding{&k.NewUser, &k.EditName, &k.Send, &k.Submit, &k.Save} {
+		for _, b := range []*key.Binding{&k.NewUser, &k.EditName, &k.Send, &k.Submit, &k.Save,
+			&k.EditIdentity, &k.Suspend, &k.Delete, &k.Revoke, &k.AddMembers, &k.RemoveMember} {
 			b.Unbind()
 		}
 	}

@@ -236,7 +236,7 @@ func TestEnrollmentMissingEmailIsASentence(t *testing.T) {
 func TestEnrollmentReturnShowsLinkOnOneLine(t *testing.T) {
 	api := newFakeAPI(3)
 	r := newTestRoot(t, api, ProfileInfo{Name: "test"})
-	press(t, r, "enter")
+	press(t, r, "e")
 	e := r.current().(*enrollment)
 	if strings.Contains(r.View(), "token=") {
 		t.Fatal("a link is on screen before anything was sent")
@@ -282,7 +282,7 @@ func TestReadOnlyHidesChangingKeys(t *testing.T) {
 		t.Errorf("read-only production view lacks its badges:\n%s", view)
 	}
 
-	press(t, r, "enter")
+	press(t, r, "e")
 	e := r.current().(*enrollment)
 	press(t, r, "enter")
 	if len(api.sent) != 0 {
@@ -333,8 +333,12 @@ func TestTabsSwitchScreens(t *testing.T) {
 		t.Fatalf("2 shows %T, want realm settings", r.current())
 	}
 	press(t, r, "tab")
+	if _, ok := r.current().(*groupList); !ok {
+		t.Fatalf("tab shows %T, want the groups screen", r.current())
+	}
+	press(t, r, "shift+tab", "shift+tab")
 	if _, ok := r.current().(*identityList); !ok {
-		t.Fatalf("tab shows %T, want the identity list", r.current())
+		t.Fatalf("shift+tab shows %T, want the identity list", r.current())
 	}
 }
 
@@ -409,7 +413,7 @@ func TestStaleQueryResultDropped(t *testing.T) {
 func TestResultForClosedScreenDropped(t *testing.T) {
 	api := newFakeAPI(3)
 	r := newTestRoot(t, api, ProfileInfo{Name: "test"})
-	_, cmd := r.Update(keyMsg("enter"))
+	_, cmd := r.Update(keyMsg("e"))
 	push := collect(cmd)
 	if len(push) != 1 {
 		t.Fatalf("enter gave %d messages, want the push", len(push))

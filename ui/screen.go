@@ -47,6 +47,9 @@ type screen interface {
 var topLevelScreens = []func(c *common) screen{
 	func(c *common) screen { return newIdentityList(c) },
 	func(c *common) screen { return newRealmSettings(c) },
+	func(c *common) screen { return newGroupList(c) },
+	func(c *common) screen { return newOverview(c) },
+	func(c *common) screen { return newAuditViewer(c) },
 }
 
 // common is the state every screen shares: the API, profile, logger, clock,
@@ -61,6 +64,7 @@ type common struct {
 	styles     *styles
 	keys       *keyMap
 	ctx        context.Context
+	desk       *deskState
 
 	lastID uint64
 }
@@ -176,8 +180,12 @@ type (
 		replace screen
 	}
 	// identitiesChangedMsg is broadcast after identities were created or
-	// changed, so lists reload.
-	identitiesChangedMsg struct{}
+	// changed, so lists reload. identityID names the identity when only one
+	// changed, and deleted says it is gone.
+	identitiesChangedMsg struct {
+		identityID string
+		deleted    bool
+	}
 	// realmChangedMsg carries the realm after an update, for the header.
 	realmChangedMsg struct{ realm client.Realm }
 )

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/biadmin/biadmin/client"
 )
@@ -41,6 +43,8 @@ type styles struct {
 
 	Spinner lipgloss.Style
 	Help    help.Styles
+
+	noColor bool
 }
 
 // Adaptive colours pick the light or dark variant from the terminal's
@@ -100,6 +104,8 @@ func newStyles(noColor bool) *styles {
 		Neutral: fg(colorDim),
 
 		Spinner: fg(colorAccent),
+
+		noColor: noColor,
 	}
 	if !noColor {
 		s.Production = s.Production.Foreground(colorOnBad).Background(colorBadBg)
@@ -115,6 +121,20 @@ func newStyles(noColor bool) *styles {
 	}
 	s.Help = h
 	return s
+}
+
+// colorProgress fills progress bars. progress.Model takes one colour, not
+// an adaptive pair, so this one is readable on light and dark backgrounds.
+const colorProgress = "#7B61D9"
+
+// newProgressBar returns a progress bar without percentage in the console's
+// colour, or in plain characters under NO_COLOR.
+func (s *styles) newProgressBar() progress.Model {
+	if s.noColor {
+		return progress.New(progress.WithoutPercentage(), progress.WithColorProfile(termenv.Ascii),
+			progress.WithFillCharacters('#', '.'))
+	}
+	return progress.New(progress.WithoutPercentage(), progress.WithSolidFill(colorProgress))
 }
 
 // enrollmentStyle colours an identity's enrollment status.

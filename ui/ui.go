@@ -41,6 +41,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for relative times; nil means time.Now.
 	Now func() time.Time
+	// AuditLogPath is the audit log the audit viewer reads; "" shows that
+	// no audit log is kept.
+	AuditLogPath string
+	// AuditLogErr reports the first failed write to the audit log, so the
+	// viewer can warn that it is incomplete; nil means no check.
+	AuditLogErr func() error
 }
 
 // Minimum terminal size the layout is designed for. Below it the console
@@ -107,6 +113,7 @@ func newRoot(opts Options) *root {
 		styles:     st,
 		keys:       newKeyMap(opts.Profile.ReadOnly, len(topLevelScreens)),
 		ctx:        ctx,
+		desk:       newDeskState(opts),
 	}
 	r := &root{c: c, cancel: cancel, flashTTL: flashTTL}
 	r.header = newBase(c, "header")
@@ -173,6 +180,8 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		return r.broadcast(msg)
 	case identitiesChangedMsg:
 		return r.broadcast(msg)
+	case revealMsg:
+		return r.reveal(msg)
 	case linkShownMsg:
 		if msg.err != nil {
 			return flashErr("Could not show the link", msg.err)
