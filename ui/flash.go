@@ -17,6 +17,7 @@ const (
 	flashInfo flashLevel = iota
 	flashSuccess
 	flashError
+	flashWarn
 )
 
 // flashMsg is a request to show text on the status line. The root logs
@@ -41,11 +42,45 @@ func flashErr(what string, err error) tea.Cmd {
 	return flash(flashError, what+": "+describeError(err))
 }
 
-// describeError turns an error from the client into one sentence for the
-// status line: what went wrong and, where there is one, what to do. The
-// text is sanitized because the API's message is untrusted.
+// profileError is a failed request with the profile it ran under, so the
+// message for a rejected token can name the profile and its credentials.
+type profileError struct {
+	profile ProfileInfo
+	err     error
+}
+
+func (e *profileError) Error() string { return e.err.Error() }
+func (e *profileError) Unwrap() error { return e.err }
+
+// withProfile wraps err with the profile it happened under. It leaves nil,
+// an error that already names a profile, and an error of the first-run
+// screen (no profile yet) as they are.
+func withProfile(err error, p ProfileInfo) error {
+	var pe *profileError
+	if err == nil || p.Name == "" || errors.As(err, &pe) {
+		return err
+	}
+	return &profileError{profile: p, err: err}
+}
+
+// newTokenHint is where a management API token comes from, for the
+// message about a rejected one. The path is the one the vendor's API
+// description gives.
+const newTokenHint = "get a new one in the Admin Console under Applications, Beyond Identity Management API, API Tokens"
+
+// describeError turns an error into one sentence for the status line and
+// the screens: what went wrong and, where there is one, what to do. Every
+// screen shows errors through it. The text is sanitized because the API's
+// message is untrusted.
 func describeError(err error) string {
-	var apiErr *client.APIError
+	var (
+		apiErr  *client.APIError
+		profile ProfileInfo
+		pe      *profileError
+	)
+	if errors.As(err, &pe) {
+		profile = pe.profile
+	}
 	switch {
 	case err == nil:
 		return ""
@@ -56,13 +91,33 @@ func describeError(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	case errors.As(err, &apiErr):
-		return sanitize(describeAPIError(apiErr))
+		return sanitize(describeAPIError(apiErr, profile))
+	case errors.Is(err, client.ErrUntrustedCertificate):
+		// The client's text ends with how to trust the certificate
+		// (the system trust store, or SSL_CERT_FILE).
+		return sanitize("the server's TLS certificate is not trusted, so no request was sent: " + err.Error())
+	case errors.Is(err, client.ErrUnauthorized):
+		// The token endpoint rejected a profile's client credentials.
+		return sanitize(err.Error() + "; check the client ID and client secret" + profileClause(profile))
 	default:
 		return sanitize(err.Error())
 	}
 }
 
-func describeAPIError(e *client.APIError) string {
+// profileClause names the profile and its credentials for the end of a
+// sentence, or returns "" when the error carries no profile.
+func profileClause(p ProfileInfo) string {
+	switch {
+	case p.Name == "":
+		return ""
+	case p.Credentials == "":
+		return " (profile " + p.Name + ")"
+	default:
+		return " (profile " + p.Name + ": " + p.Credentials + ")"
+	}
+}
+
+func describeAPIError(e *client.APIError, profile ProfileInfo) string {
 	msg := e.Message
 	if msg == "" {
 		msg = e.Code
@@ -70,10 +125,20 @@ func describeAPIError(e *client.APIError) string {
 	var text string
 	switch e.Status {
 	case 401:
-		text = "the API token was rejected (401); check the profile's credentials"
+		// The request id is left out: the client logs it, and the
+		// advice must fit the status line.
+		return "the token was rejected (401): it is missing, expired or not from Beyond Identity; " +
+			newTokenHint + profileClause(profile)
 	case 403:
 		// The client's text names the scopes the operation needs.
-		return e.Error() + "; use a token with that scope for this tenant"
+		them := "it"
+		if len(client.RequiredScopes(e.Operation)) > 1 {
+			them = "them"
+		}
+		if profile.Name == "" {
+			return e.Error() + "; use a token that has " + them
+		}
+		return e.Error() + "; the token of profile " + profile.Name + " lacks " + them + ", so use one that has " + them
 	case 429:
 		text = "rate limited (429)"
 		if e.RetryAfter > 0 {

@@ -40,7 +40,7 @@ var (
 	maskPort      = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	maskTimestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC`)
 	maskLink      = regexp.MustCompile(`credential-binding-jobs/[0-9a-f]+:invokeAuthenticator\?token=\S+`)
-	maskRequestID = regexp.MustCompile(`request id \S+`)
+	maskRequestID = regexp.MustCompile(`request id(\s+)(\S+)`)
 )
 
 func maskView(view string) string {
@@ -48,8 +48,11 @@ func maskView(view string) string {
 		return "127.0.0.1:" + strings.Repeat("x", len(s)-len("127.0.0.1:"))
 	})
 	view = maskTimestamp.ReplaceAllString(view, "YYYY-MM-DD hh:mm UTC")
+	// An error on the status line may wrap between "request id" and the
+	// id, so the space is kept as it was drawn.
 	view = maskRequestID.ReplaceAllStringFunc(view, func(s string) string {
-		return "request id " + strings.Repeat("x", utf8.RuneCountInString(s)-len("request id "))
+		m := maskRequestID.FindStringSubmatch(s)
+		return "request id" + m[1] + strings.Repeat("x", utf8.RuneCountInString(m[2]))
 	})
 	return maskLink.ReplaceAllString(view, "credential-binding-jobs/JOB_ID:invokeAuthenticator?token=TOKEN")
 }

@@ -18,6 +18,12 @@ type keyMap struct {
 	NextTab   key.Binding
 	PrevTab   key.Binding
 	GoToTab   key.Binding
+	// SwitchProfile and SwitchRealm open the profile picker and the realm
+	// switcher; Pick opens the profile or realm under the cursor there and
+	// chooses on the welcome screen.
+	SwitchProfile key.Binding
+	SwitchRealm   key.Binding
+	Pick          key.Binding
 
 	// Movement in lists.
 	Up       key.Binding
@@ -84,6 +90,10 @@ func newKeyMap(readOnly bool, tabs int) *keyMap {
 		NextTab:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
 		PrevTab:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
 		GoToTab:   key.NewBinding(key.WithKeys(digits...), key.WithHelp(fmt.Sprintf("1-%d", len(digits)), "go to screen")),
+
+		SwitchProfile: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "switch profile")),
+		SwitchRealm:   key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "switch realm")),
+		Pick:          key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),

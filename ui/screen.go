@@ -67,6 +67,15 @@ type common struct {
 	desk       *deskState
 
 	lastID uint64
+
+	// connect, listProfiles and firstRun come from Options; names are the
+	// display names of tenants and realms seen so far, by id; sandboxOrigin
+	// is the sandbox the program started, kept across profile switches.
+	connect       func(ctx context.Context, profileName, realmID string) (client.API, ProfileInfo, error)
+	listProfiles  func() ([]ProfileInfo, error)
+	firstRun      *FirstRun
+	names         map[string]string
+	sandboxOrigin string
 }
 
 // nextID returns an id unique within the program, for screens and requests.
@@ -118,17 +127,19 @@ func (b *base) Close()                    { b.cancel() }
 // request starts fn as a tea.Cmd under the screen's context. The returned
 // command only calls fn, so fn must capture copies of the model state it
 // needs, because the model may change before the command runs. A newer
-// request of the same kind makes this one stale.
+// request of the same kind makes this one stale. An error comes back
+// wrapped with the profile the request ran under, so describeError can
+// name it.
 func request[T any](b *base, kind string, fn func(ctx context.Context) (T, error)) tea.Cmd {
 	req := b.c.nextID()
 	b.pending[kind] = req
-	ctx, screenID, log := b.ctx, b.id, b.c.log
+	ctx, screenID, log, profile := b.ctx, b.id, b.c.log, b.c.profile
 	log.Info("request started", "screen", b.title, "op", kind, "request_id", req)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
 		v, err := fn(ctx)
-		return resultMsg{screen: screenID, req: req, kind: kind, value: v, err: err}
+		return resultMsg{screen: screenID, req: req, kind: kind, value: v, err: withProfile(err, profile)}
 	}
 }
 

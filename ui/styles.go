@@ -35,6 +35,7 @@ type styles struct {
 	FlashInfo    lipgloss.Style
 	FlashSuccess lipgloss.Style
 	FlashError   lipgloss.Style
+	FlashWarn    lipgloss.Style
 
 	Good    lipgloss.Style
 	Warn    lipgloss.Style
@@ -97,6 +98,7 @@ func newStyles(noColor bool) *styles {
 		FlashInfo:    fg(colorDim),
 		FlashSuccess: fg(colorGood),
 		FlashError:   fg(colorBad).Bold(true),
+		FlashWarn:    fg(colorWarn).Bold(true),
 
 		Good:    fg(colorGood),
 		Warn:    fg(colorWarn),

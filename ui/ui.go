@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -28,6 +29,13 @@ type ProfileInfo struct {
 	Production             bool
 	ReadOnly               bool
 	Sandbox                bool
+	// Region is "us", "eu" or "us-gov"; empty when the profile sets its
+	// base URLs, as the sandbox's does.
+	Region string
+	// Credentials says where the profile's credentials come from, such as
+	// "API token from environment variable BIADMIN_TOKEN"; it never
+	// contains a secret. The message for a rejected token repeats it.
+	Credentials string
 }
 
 // Options configure New.
@@ -41,6 +49,23 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for relative times; nil means time.Now.
 	Now func() time.Time
+
+	// Profiles returns the profiles the profile picker (key P) offers. The
+	// console calls it each time the picker opens, off the UI goroutine,
+	// so edits to the config file show. Nil disables the picker.
+	Profiles func() ([]ProfileInfo, error)
+	// Connect builds the API for a profile: for realmID when it is set,
+	// else for the profile's own realm. The profile picker calls it with
+	// realmID "", the realm switcher (key W) with the current profile's
+	// name. It runs off the UI goroutine. Nil disables both.
+	Connect func(ctx context.Context, profileName, realmID string) (client.API, ProfileInfo, error)
+	// FirstRun, when API is nil, opens the console on the first-run
+	// screen, which starts the sandbox or sets up a profile.
+	FirstRun *FirstRun
+	// Warnings are problems found in the config file, such as a secret
+	// stored in it or a file other users can read. The console shows them
+	// once, at start.
+	Warnings []string
 	// AuditLogPath is the audit log the audit viewer reads; "" shows that
 	// no audit log is kept.
 	AuditLogPath string
@@ -91,6 +116,8 @@ type root struct {
 	header    base
 	quitting  bool
 	lastTitle string
+	// warnings are the config warnings shown once by Init.
+	warnings []string
 }
 
 func newRoot(opts Options) *root {
@@ -111,19 +138,32 @@ func newRoot(opts Options) *root {
 		log:        log,
 		now:        now,
 		styles:     st,
-		keys:       newKeyMap(opts.Profile.ReadOnly, len(topLevelScreens)),
 		ctx:        ctx,
 		desk:       newDeskState(opts),
 	}
-	r := &root{c: c, cancel: cancel, flashTTL: flashTTL}
+	c.connect, c.listProfiles, c.firstRun = opts.Connect, opts.Profiles, opts.FirstRun
+	c.names, c.sandboxOrigin = map[string]string{}, opts.SandboxURL
+	c.keys = c.newKeys()
+	r := &root{c: c, cancel: cancel, flashTTL: flashTTL, warnings: opts.Warnings}
 	r.header = newBase(c, "header")
-	for _, mk := range topLevelScreens {
-		r.tabs = append(r.tabs, &tab{stack: []screen{mk(c)}})
-	}
+	r.tabs = newTabs(c)
 	r.help = help.New()
 	r.help.Styles = st.Help
 	r.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Spinner))
 	return r
+}
+
+// newTabs builds the top-level screens, or only the welcome screen when
+// there is no API yet.
+func newTabs(c *common) []*tab {
+	if c.api == nil {
+		return []*tab{{stack: []screen{newWelcome(c)}}}
+	}
+	var tabs []*tab
+	for _, mk := range topLevelScreens {
+		tabs = append(tabs, &tab{stack: []screen{mk(c)}})
+	}
+	return tabs
 }
 
 func (r *root) current() screen { return r.tabs[r.active].top() }
@@ -132,13 +172,28 @@ func (r *root) Init() tea.Cmd {
 	r.c.log.Info("console started", "profile", r.c.profile.Name, "tenant_id", r.c.profile.TenantID,
 		"realm_id", r.c.profile.RealmID, "read_only", r.c.profile.ReadOnly, "sandbox", r.c.profile.Sandbox)
 	r.lastTitle = r.current().Title()
-	api := r.c.api
-	cmds := []tea.Cmd{
-		request(&r.header, "get tenant", func(ctx context.Context) (*client.Tenant, error) { return api.GetTenant(ctx) }),
-		request(&r.header, "get realm", func(ctx context.Context) (*client.Realm, error) { return api.GetRealm(ctx) }),
+	cmds := []tea.Cmd{r.start()}
+	if len(r.warnings) > 0 {
+		var text []string
+		for _, w := range r.warnings {
+			text = append(text, sanitize(w))
+		}
+		cmds = append(cmds, flash(flashWarn, "Config warning: "+strings.Join(text, "; ")))
 	}
-	// Every top-level screen loads at start so switching tabs shows data
-	// at once; pushed screens load when pushed.
+	return tea.Batch(cmds...)
+}
+
+// start fetches the header's tenant and realm, unless there is no API yet
+// or the realm is already known, and loads every top-level screen, so
+// switching tabs shows data at once; pushed screens load when pushed.
+func (r *root) start() tea.Cmd {
+	var cmds []tea.Cmd
+	if api := r.c.api; api != nil {
+		cmds = append(cmds, request(&r.header, "get tenant", func(ctx context.Context) (*client.Tenant, error) { return api.GetTenant(ctx) }))
+		if r.realm == nil {
+			cmds = append(cmds, request(&r.header, "get realm", func(ctx context.Context) (*client.Realm, error) { return api.GetRealm(ctx) }))
+		}
+	}
 	for _, t := range r.tabs {
 		cmds = append(cmds, t.top().Init())
 	}
@@ -172,11 +227,20 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 	case clearFlashMsg:
 		if msg.seq == r.flashSeq {
 			r.flash = flashMsg{}
+			r.resize()
 		}
 		return nil
+	case switchMsg:
+		return r.switchTo(msg.conn)
 	case realmChangedMsg:
+		// A screen of the realm on display before a switch may still
+		// report its realm; that one must not reach the new header.
+		if r.c.api == nil || msg.realm.ID != r.c.api.RealmID() {
+			return nil
+		}
 		realm := msg.realm
 		r.realm = &realm
+		r.c.rememberName(realm.ID, realm.DisplayName)
 		return r.broadcast(msg)
 	case identitiesChangedMsg:
 		return r.broadcast(msg)
@@ -270,6 +334,10 @@ func (r *root) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return r.switchTab((r.active + len(r.tabs) - 1) % len(r.tabs))
 	case key.Matches(msg, k.GoToTab):
 		return r.switchTab(int(msg.Runes[0] - '1'))
+	case key.Matches(msg, k.SwitchProfile):
+		return r.openSwitcher(false)
+	case key.Matches(msg, k.SwitchRealm):
+		return r.openSwitcher(true)
 	}
 	return r.updateCurrent(msg)
 }
@@ -348,8 +416,10 @@ func (r *root) headerResult(msg resultMsg) tea.Cmd {
 	switch v := msg.value.(type) {
 	case *client.Tenant:
 		r.tenant = v
+		r.c.rememberName(v.ID, v.DisplayName)
 	case *client.Realm:
 		r.realm = v
+		r.c.rememberName(v.ID, v.DisplayName)
 		return r.broadcast(realmChangedMsg{realm: *v})
 	}
 	return nil
@@ -362,7 +432,15 @@ func (r *root) setFlash(msg flashMsg) tea.Cmd {
 	r.flash = msg
 	r.flashSeq++
 	seq := r.flashSeq
-	return tea.Tick(r.flashTTL, func(time.Time) tea.Msg { return clearFlashMsg{seq: seq} })
+	// An error or warning may take more than one status line, which the
+	// body gives up while it shows.
+	r.resize()
+	ttl := r.flashTTL
+	if msg.level == flashWarn {
+		// Config warnings are shown once only, so they stay longer.
+		ttl *= 4
+	}
+	return tea.Tick(ttl, func(time.Time) tea.Msg { return clearFlashMsg{seq: seq} })
 }
 
 func (r *root) tooSmall() bool {

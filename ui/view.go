@@ -13,8 +13,12 @@ import (
 // line and help line, plus the production banner when it is shown.
 const chromeLines = 4
 
+// maxStatusLines caps how many lines an error or warning takes on the
+// status line, so the advice at its end is not cut off.
+const maxStatusLines = 4
+
 func (r *root) bodySize() (width, height int) {
-	h := r.height - chromeLines
+	h := r.height - chromeLines - (len(r.statusLines()) - 1)
 	if r.c.profile.Production {
 		h--
 	}
@@ -44,7 +48,8 @@ func (r *root) View() string {
 		body = r.fullHelpView(w)
 	}
 	lines = append(lines, fitHeight(body, h))
-	lines = append(lines, r.statusView(), r.shortHelpView())
+	lines = append(lines, r.statusLines()...)
+	lines = append(lines, r.shortHelpView())
 	return strings.Join(lines, "\n")
 }
 
@@ -60,11 +65,20 @@ func (r *root) tooSmallView() string {
 func (r *root) headerView() string {
 	st := r.c.styles
 	p := r.c.profile
+	if r.c.api == nil {
+		return clip(st.App.Render("biadmin")+"  "+st.HeaderDim.Render("no profile yet: no config file"), r.width)
+	}
 	tenant := p.TenantID
+	if name, ok := r.c.names[p.TenantID]; ok {
+		tenant = name
+	}
 	if r.tenant != nil && r.tenant.DisplayName != "" {
 		tenant = r.tenant.DisplayName
 	}
 	realm := p.RealmID
+	if name, ok := r.c.names[p.RealmID]; ok {
+		realm = name
+	}
 	if r.realm != nil && r.realm.DisplayName != "" {
 		realm = r.realm.DisplayName
 	}
@@ -133,10 +147,13 @@ func (r *root) tabsView() string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
-func (r *root) statusView() string {
+// statusLines draws the status line. An error or a warning wraps onto up
+// to maxStatusLines lines, because its last clause is often what to do;
+// other messages are clipped to one line.
+func (r *root) statusLines() []string {
 	st := r.c.styles
-	if r.flash.text == "" {
-		return ""
+	if r.flash.text == "" || r.width <= 0 {
+		return []string{""}
 	}
 	style := st.FlashInfo
 	switch r.flash.level {
@@ -144,8 +161,22 @@ func (r *root) statusView() string {
 		style = st.FlashSuccess
 	case flashError:
 		style = st.FlashError
+	case flashWarn:
+		style = st.FlashWarn
 	}
-	return style.Render(clip(r.flash.text, r.width))
+	if r.flash.level != flashError && r.flash.level != flashWarn {
+		return []string{style.Render(clip(r.flash.text, r.width))}
+	}
+	wrapped := strings.Split(lipgloss.NewStyle().Width(r.width).Render(r.flash.text), "\n")
+	if len(wrapped) > maxStatusLines {
+		wrapped = wrapped[:maxStatusLines]
+		last := strings.TrimRight(wrapped[maxStatusLines-1], " ")
+		wrapped[maxStatusLines-1] = clip(last+" …", r.width)
+	}
+	for i, line := range wrapped {
+		wrapped[i] = style.Render(strings.TrimRight(line, " "))
+	}
+	return wrapped
 }
 
 // globalKeys are the root's bindings shown after the screen's own. While a
@@ -189,7 +220,7 @@ func (r *root) shortHelpView() string {
 func (r *root) fullHelpView(width int) string {
 	k := r.c.keys
 	groups := append([][]key.Binding{}, r.current().KeyMap().FullHelp()...)
-	groups = append(groups, []key.Binding{k.GoToTab, k.NextTab, k.PrevTab, k.Back, k.Help, k.Quit, k.ForceQuit})
+	groups = append(groups, []key.Binding{k.GoToTab, k.NextTab, k.PrevTab, k.SwitchProfile, k.SwitchRealm, k.Back, k.Help, k.Quit, k.ForceQuit})
 	h := r.help
 	h.Width = width
 	title := r.c.styles.Title.Render("Keys: " + r.current().Title())
