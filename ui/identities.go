@@ -212,6 +212,11 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return pushScreen(newEnrollment(l.c, row.identity, ""))
 		}
 		return nil
+	case key.Matches(msg, k.TestLogin):
+		if row, ok := l.selected(); ok {
+			return testAsIdentity(row.identity)
+		}
+		return nil
 	}
 	if l.view.move(msg, k, len(l.rows)) {
 		return l.maybeFetchMore()
@@ -258,10 +263,10 @@ func (l *identityList) KeyMap() help.KeyMap {
 		return helpKeys{short: []key.Binding{search, k.Cancel}, full: [][]key.Binding{{search, k.Cancel}}}
 	}
 	return helpKeys{
-		short: []key.Binding{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh},
+		short: []key.Binding{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh, k.TestLogin},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh},
+			{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh, k.TestLogin},
 		},
 	}
 }

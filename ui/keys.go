@@ -73,6 +73,17 @@ type keyMap struct {
 	// Enrollment screen.
 	Send     key.Binding
 	ShowLink key.Binding
+
+	// Login tester; TestLogin is on the identity list.
+	LoginStart    key.Binding
+	ToggleScope   key.Binding
+	EditHint      key.Binding
+	ClearHint     key.Binding
+	RunAgain      key.Binding
+	Reveal        key.Binding
+	Copy          key.Binding
+	PasteRedirect key.Binding
+	TestLogin     key.Binding
 }
 
 // newKeyMap builds the bindings. tabs is the number of top-level screens,
@@ -136,6 +147,16 @@ func newKeyMap(readOnly bool, tabs int) *keyMap {
 
 		Send:     key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "send")),
 		ShowLink: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "show link alone")),
+
+		LoginStart:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start test")),
+		ToggleScope:   key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick scope")),
+		EditHint:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "login hint")),
+		ClearHint:     key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "clear hint")),
+		RunAgain:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
+		Reveal:        key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show/hide token")),
+		Copy:          key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy token")),
+		PasteRedirect: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste redirect URL")),
+		TestLogin:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test sign-in")),
 	}
 	if readOnly {
 		for _, b := range []*key.Binding{&k.NewUser, &k.EditName, &k.Send, &k.Submit, &k.Save,

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/biadmin/biadmin/client"
+	"github.com/biadmin/biadmin/client/login"
 )
 
 // screen is one page of the console. Top-level screens are listed in
@@ -50,6 +52,7 @@ var topLevelScreens = []func(c *common) screen{
 	func(c *common) screen { return newGroupList(c) },
 	func(c *common) screen { return newOverview(c) },
 	func(c *common) screen { return newAuditViewer(c) },
+	func(c *common) screen { return newLoginTester(c) },
 }
 
 // common is the state every screen shares: the API, profile, logger, clock,
@@ -64,7 +67,11 @@ type common struct {
 	styles     *styles
 	keys       *keyMap
 	ctx        context.Context
-	desk       *deskState
+	// loginOpener and clipboard are Options.LoginOpener and
+	// Options.Clipboard; nil takes the defaults those name.
+	loginOpener login.Opener
+	clipboard   io.Writer
+	desk        *deskState
 
 	lastID uint64
 

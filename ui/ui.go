@@ -17,6 +17,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/biadmin/biadmin/client"
+	"github.com/biadmin/biadmin/client/login"
 )
 
 // ProfileInfo is the part of the active profile the console shows and uses.
@@ -29,6 +30,10 @@ type ProfileInfo struct {
 	Production             bool
 	ReadOnly               bool
 	Sandbox                bool
+	// AuthBaseURL is the realm's auth host, where the login tester signs
+	// in; LoginApplicationID is the application it tests by default.
+	AuthBaseURL        string
+	LoginApplicationID string
 	// Region is "us", "eu" or "us-gov"; empty when the profile sets its
 	// base URLs, as the sandbox's does.
 	Region string
@@ -47,8 +52,15 @@ type Options struct {
 	SandboxURL string
 	// Logger receives screen changes, requests and errors; nil discards.
 	Logger *slog.Logger
-	// Now is the clock for relative times; nil means time.Now.
+	// Now is the clock for relative times and the login tester's step
+	// timings; nil means time.Now.
 	Now func() time.Time
+	// LoginOpener opens the login tester's sign-in page in a browser; nil
+	// means login.SystemOpener(), which honours $BROWSER.
+	LoginOpener login.Opener
+	// Clipboard receives the OSC 52 sequences that copy text to the
+	// clipboard; nil means os.Stdout, the terminal the console draws on.
+	Clipboard io.Writer
 
 	// Profiles returns the profiles the profile picker (key P) offers. The
 	// console calls it each time the picker opens, off the UI goroutine,
@@ -132,14 +144,16 @@ func newRoot(opts Options) *root {
 	ctx, cancel := context.WithCancel(context.Background())
 	st := newStyles(os.Getenv("NO_COLOR") != "")
 	c := &common{
-		api:        opts.API,
-		profile:    opts.Profile,
-		sandboxURL: opts.SandboxURL,
-		log:        log,
-		now:        now,
-		styles:     st,
-		ctx:        ctx,
-		desk:       newDeskState(opts),
+		api:         opts.API,
+		profile:     opts.Profile,
+		sandboxURL:  opts.SandboxURL,
+		log:         log,
+		now:         now,
+		styles:      st,
+		ctx:         ctx,
+		loginOpener: opts.LoginOpener,
+		clipboard:   opts.Clipboard,
+		desk:        newDeskState(opts),
 	}
 	c.connect, c.listProfiles, c.firstRun = opts.Connect, opts.Profiles, opts.FirstRun
 	c.names, c.sandboxOrigin = map[string]string{}, opts.SandboxURL
