@@ -140,6 +140,8 @@ func sandboxTarget(f consoleFlags, logger *slog.Logger) (target, func(), error) 
 			PostBindingRedirectURI: sb.URL() + "/",
 			ReadOnly:               f.readOnly,
 			Sandbox:                true,
+			AuthBaseURL:            info.AuthBaseURL,
+			LoginApplicationID:     info.ApplicationID,
 		},
 		sandboxURL: sb.URL(),
 		defaultApp: info.ApplicationID,
@@ -202,6 +204,8 @@ func profileTarget(f consoleFlags, logger *slog.Logger) (target, func(), error) 
 			PostBindingRedirectURI: p.PostBindingRedirectURI,
 			Production:             p.Production,
 			ReadOnly:               readOnly,
+			AuthBaseURL:            authBase,
+			LoginApplicationID:     p.LoginApplicationID,
 		},
 		defaultApp: p.LoginApplicationID,
 	}
