@@ -264,16 +264,16 @@ func (p *profilePicker) KeyMap() help.KeyMap {
 }
 
 const (
-	profileNameWidth = 20
+	profileNameWidth = 16
 	profileIDWidth   = 16
-	profileRegion    = 8
+	profileRegion    = 6
 )
 
 func (p *profilePicker) View() string {
 	st := p.c.styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Switch profile") + "\n")
-	b.WriteString(st.Hint.Render(clip("Profiles in the config file. enter opens one after one API call checks it; esc goes back.", p.width)) + "\n\n")
+	b.WriteString(st.Hint.Render(clip("Profiles in the config file. enter checks one with one API call and opens it.", p.width)) + "\n\n")
 
 	switch {
 	case p.loadErr != nil:

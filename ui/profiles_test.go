@@ -329,7 +329,7 @@ func TestRealmSwitcherSandbox(t *testing.T) {
 		t.Fatalf("after W the screen is %T, want *realmPicker", r.current())
 	}
 	view := r.View()
-	for _, want := range []string{"Admin Realm", "Demo Realm", info.AdminRealmID, "SECURE_WORKFORCE", "current", "tenant Sandbox Tenant"} {
+	for _, want := range []string{"Admin Realm", "Demo Realm", info.AdminRealmID, "SECURE_WORKFORCE", "current", "Realms of Sandbox Tenant. enter opens one as profile demo"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("the realm switcher does not show %q:\n%s", want, view)
 		}

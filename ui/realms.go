@@ -190,7 +190,7 @@ func (p *realmPicker) View() string {
 	st := p.c.styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Switch realm") + "\n")
-	intro := fmt.Sprintf("Realms of tenant %s. enter opens one with the credentials of profile %s; esc goes back.",
+	intro := fmt.Sprintf("Realms of %s. enter opens one as profile %s; esc goes back.",
 		p.c.nameOf(p.c.profile.TenantID), sanitize(p.c.profile.Name))
 	b.WriteString(st.Hint.Render(clip(intro, p.width)) + "\n\n")
 
