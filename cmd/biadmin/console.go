@@ -15,7 +15,6 @@ import (
 
 	"github.com/biadmin/biadmin/client"
 	"github.com/biadmin/biadmin/config"
-	"github.com/biadmin/biadmin/sandbox"
 	"github.com/biadmin/biadmin/ui"
 )
 
@@ -79,21 +78,48 @@ type target struct {
 	profile    ui.ProfileInfo
 	sandboxURL string
 	defaultApp string
+	// warnings are the config file's warnings, for the console to show.
+	warnings []string
 }
 
-// consoleOptions builds what the UI needs from the resolved target.
+// consoleOptions builds what the UI needs: the resolved target, the
+// callbacks of the profile picker and realm switcher, and the first-run
+// screen when there is no config file yet.
 func consoleOptions(f consoleFlags, logger *slog.Logger) (ui.Options, func(), error) {
+	path := f.configPath
+	if path == "" {
+		var err error
+		path, err = config.DefaultPath()
+		if err != nil && !f.sandbox {
+			return ui.Options{}, nil, err
+		}
+	}
+	session := newProfileSession(path, f, logger)
+	opts := ui.Options{
+		Logger:   logger.With("component", "ui"),
+		Profiles: session.profiles,
+		Connect:  session.connect,
+	}
+	if !f.sandbox {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			logger.Info("no config file; opening the first-run screen", "path", path)
+			opts.FirstRun = &ui.FirstRun{ConfigPath: path, Open: session.open, StartSandbox: session.startSandbox}
+			return opts, session.close, nil
+		}
+	}
+
+	f.configPath = path
 	t, cleanup, err := resolveTarget(f, logger)
 	if err != nil {
 		return ui.Options{}, nil, err
 	}
-	opts := ui.Options{
-		API:        t.api,
-		Profile:    t.profile,
-		SandboxURL: t.sandboxURL,
-		Logger:     logger.With("component", "ui"),
+	opts.API, opts.Profile, opts.SandboxURL, opts.Warnings = t.api, t.profile, t.sandboxURL, t.warnings
+	if t.profile.Sandbox {
+		session.setSandbox(t.api, t.profile, t.sandboxURL)
+	} else {
+		session.remember(t.api, t.profile)
 	}
-	return opts, cleanup, nil
+	return opts, func() { session.close(); cleanup() }, nil
 }
 
 // loginTarget resolves the realm for login-test, which logs nowhere: its
@@ -112,39 +138,16 @@ func resolveTarget(f consoleFlags, logger *slog.Logger) (target, func(), error) 
 }
 
 func sandboxTarget(f consoleFlags, logger *slog.Logger) (target, func(), error) {
-	sb, err := sandbox.Start(sandbox.Options{Addr: "127.0.0.1:0", Identities: f.identities, Logger: logger.With("component", "sandbox")})
+	sb, api, profile, err := startSandbox(f.identities, f.readOnly, logger)
 	if err != nil {
-		return target{}, nil, fmt.Errorf("starting the sandbox: %w", err)
-	}
-	info := sb.Info()
-	api, err := client.New(client.Options{
-		BaseURL:  info.APIBaseURL,
-		TenantID: info.TenantID,
-		RealmID:  info.RealmID,
-		Token:    client.StaticToken(info.APIToken),
-		Logger:   logger.With("component", "client"),
-		ReadOnly: f.readOnly,
-	})
-	if err != nil {
-		sb.Close()
 		return target{}, nil, err
 	}
 	t := target{
-		api:      api,
-		authBase: info.AuthBaseURL,
-		profile: ui.ProfileInfo{
-			Name:                   "sandbox",
-			TenantID:               info.TenantID,
-			RealmID:                info.RealmID,
-			AuthenticatorConfigID:  info.AuthenticatorConfigID,
-			PostBindingRedirectURI: sb.URL() + "/",
-			ReadOnly:               f.readOnly,
-			Sandbox:                true,
-			AuthBaseURL:            info.AuthBaseURL,
-			LoginApplicationID:     info.ApplicationID,
-		},
+		api:        api,
+		authBase:   profile.AuthBaseURL,
+		profile:    profile,
 		sandboxURL: sb.URL(),
-		defaultApp: info.ApplicationID,
+		defaultApp: profile.LoginApplicationID,
 	}
 	return t, func() { sb.Close() }, nil
 }
@@ -161,7 +164,7 @@ func profileTarget(f consoleFlags, logger *slog.Logger) (target, func(), error) 
 	if errors.Is(err, fs.ErrNotExist) {
 		return target{}, nil, fmt.Errorf("no config file at %s.\n"+
 			"  To try the console without an account, run: biadmin --sandbox\n"+
-			"  To use a real tenant, copy config.toml.example there and fill in a profile, or run: biadmin profile add --token TOKEN", path)
+			"  To use a real tenant, run biadmin without arguments to set up a profile, copy config.toml.example there, or run: biadmin profile add --token TOKEN", path)
 	}
 	if err != nil {
 		return target{}, nil, err
@@ -169,45 +172,22 @@ func profileTarget(f consoleFlags, logger *slog.Logger) (target, func(), error) 
 	for _, w := range cfg.Warnings {
 		logger.Warn("config", "warning", w)
 	}
+
 	p, err := cfg.Profile(f.profile)
 	if err != nil {
 		return target{}, nil, err
 	}
-	apiBase, authBase, err := p.Endpoints()
+	readOnly := f.readOnly || p.ReadOnly
+	api, authBase, err := buildProfileClient(context.Background(), p, readOnly, logger)
 	if err != nil {
 		return target{}, nil, err
 	}
-	tokens, err := p.TokenSource(context.Background(), nil)
-	if err != nil {
-		return target{}, nil, fmt.Errorf("profile %q: %w", p.Name, err)
-	}
-	readOnly := f.readOnly || p.ReadOnly
-	api, err := client.New(client.Options{
-		BaseURL:  apiBase,
-		TenantID: p.TenantID,
-		RealmID:  p.RealmID,
-		Token:    tokens,
-		Logger:   logger.With("component", "client"),
-		ReadOnly: readOnly,
-	})
-	if err != nil {
-		return target{}, nil, fmt.Errorf("profile %q: %w", p.Name, err)
-	}
 	t := target{
-		api:      api,
-		authBase: authBase,
-		profile: ui.ProfileInfo{
-			Name:                   p.Name,
-			TenantID:               p.TenantID,
-			RealmID:                p.RealmID,
-			AuthenticatorConfigID:  p.AuthenticatorConfigID,
-			PostBindingRedirectURI: p.PostBindingRedirectURI,
-			Production:             p.Production,
-			ReadOnly:               readOnly,
-			AuthBaseURL:            authBase,
-			LoginApplicationID:     p.LoginApplicationID,
-		},
+		api:        api,
+		authBase:   authBase,
+		profile:    profileInfo(p, authBase, readOnly),
 		defaultApp: p.LoginApplicationID,
+		warnings:   cfg.Warnings,
 	}
 	return t, func() {}, nil
 }
