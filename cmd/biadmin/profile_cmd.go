@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/biadmin/biadmin/client"
@@ -16,11 +17,15 @@ import (
 
 func runProfile(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(stderr, "usage: biadmin profile add --token TOKEN [--name NAME] [--realm ID] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: biadmin profile add --token TOKEN [--name NAME] [--realm ID] [--token-env VAR] [--config FILE]")
 		return 2
 	}
 	return runProfileAdd(args[1:], stdout, stderr)
 }
+
+// defaultTokenEnv is the variable a new profile reads its token from when
+// --token-env is not given; --token falls back to it too.
+const defaultTokenEnv = "BIADMIN_TOKEN"
 
 // runProfileAdd writes a profile for the tenant and realm a management token
 // belongs to. The claims are read without verifying the signature, so one API
@@ -31,16 +36,16 @@ func runProfileAdd(args []string, stdout, stderr io.Writer) int {
 	token := flags.String("token", "", "management API `token` (or set BIADMIN_TOKEN)")
 	name := flags.String("name", "", "profile `name` (default: the tenant ID)")
 	realm := flags.String("realm", "", "realm `ID` for the profile; needed when the token is valid for every realm")
-	tokenEnv := flags.String("token-env", "", "environment `variable` the profile reads the token from (default: store nothing; you add a source)")
+	tokenEnv := flags.String("token-env", defaultTokenEnv, "environment `variable` the profile reads the token from; the token itself is never saved")
 	configPath := flags.String("config", "", "config `file` (default $BIADMIN_CONFIG, else config.toml in the user config directory)")
 	if code, ok := parseFlags(flags, args); !ok {
 		return code
 	}
 	if *token == "" {
-		*token = os.Getenv("BIADMIN_TOKEN")
+		*token = os.Getenv(defaultTokenEnv)
 	}
 	if *token == "" {
-		fmt.Fprintln(stderr, "biadmin profile add: missing --token (or BIADMIN_TOKEN)")
+		fmt.Fprintln(stderr, "biadmin profile add: missing --token (or "+defaultTokenEnv+")")
 		return 2
 	}
 	claims, err := config.ParseTokenClaims(*token)
@@ -70,11 +75,12 @@ func runProfileAdd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	if err := checkToken(p, *token); err != nil {
-		fmt.Fprintln(stderr, "biadmin profile add: the token was not accepted:", err)
-		return 1
+	// Everything that could stop the save is checked before the token is
+	// sent anywhere.
+	if err := p.Validate(); err != nil {
+		fmt.Fprintln(stderr, "biadmin profile add:", err)
+		return 2
 	}
-
 	path := *configPath
 	if path == "" {
 		if path, err = config.DefaultPath(); err != nil {
@@ -90,14 +96,21 @@ func runProfileAdd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "biadmin profile add:", err)
 		return 1
 	}
+	if slices.Contains(cfg.Names(), p.Name) {
+		fmt.Fprintf(stderr, "biadmin profile add: %s already has a profile named %q; choose another with --name, or edit the file\n", path, p.Name)
+		return 1
+	}
+
+	if err := checkToken(p, *token); err != nil {
+		fmt.Fprintln(stderr, "biadmin profile add: the token was not accepted:", err)
+		return 1
+	}
 	if err := cfg.SaveProfile(p); err != nil {
 		fmt.Fprintln(stderr, "biadmin profile add:", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "Saved profile %q to %s.\n", p.Name, path)
-	if *tokenEnv == "" {
-		fmt.Fprintln(stdout, "The token itself was not saved. Add a credential source to the profile (api_token_env, api_token_command or api_token_keyring); see config.toml.example.")
-	}
+	fmt.Fprintf(stdout, "The token itself was not saved: set %s to it before running biadmin, or change the profile's credential source (see config.toml.example).\n", p.APITokenEnv)
 	return 0
 }
 
