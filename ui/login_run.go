@@ -93,15 +93,21 @@ func (t *loginTester) tick(runID uint64) tea.Cmd {
 	})
 }
 
+// newPasteInput returns the field that takes the address the browser ended
+// on, width cells wide.
+func newPasteInput(c *common, width int) textinput.Model {
+	in := newTextInput(c, "http://127.0.0.1:PORT/callback?code=…&state=…", 8192)
+	in.Prompt = "Redirect URL: "
+	in.Width = max(width-lipgloss.Width(in.Prompt)-1, 1)
+	return in
+}
+
 // startRun starts a test with settings s, cancelling one in progress.
 func (t *loginTester) startRun(s loginSettings) tea.Cmd {
 	if t.run != nil && !t.run.done {
 		t.run.cancel()
 	}
-	paste := newTextInput(t.c, "http://127.0.0.1:PORT/callback?code=…&state=…", 8192)
-	paste.Prompt = "Redirect URL: "
-	paste.Width = max(t.width-lipgloss.Width(paste.Prompt)-1, 1)
-	run := &loginRun{id: t.c.nextID(), cancel: func() {}, paste: paste}
+	run := &loginRun{id: t.c.nextID(), cancel: func() {}, paste: newPasteInput(t.c, t.width)}
 	t.run = run
 	t.settings = s
 	t.phase = loginRunning

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -640,5 +642,91 @@ func TestLoginTesterListsOnlyOAuthApps(t *testing.T) {
 		if !strings.Contains(view, want) {
 			t.Errorf("the picker does not show %q:\n%s", want, view)
 		}
+	}
+}
+
+// manualTester returns a tester in a console over fakeAPI, sized
+// width x height, whose test handed the URL to the user as the engine does
+// when no browser opens.
+func manualTester(t *testing.T, width, height int) (*loginTester, string) {
+	t.Helper()
+	r := newTestRoot(t, newFakeAPI(3), ProfileInfo{Name: "test"})
+	r.Update(tea.WindowSizeMsg{Width: width, Height: height})
+	lt := tester(t, r)
+	authURL := "http://127.0.0.1:8080/v1/tenants/t/realms/r/applications/a/authorize?client_id=c&redirect_uri=" +
+		url.QueryEscape("http://127.0.0.1:8765/callback") + "&state=" + strings.Repeat("s", 43) + "&nonce=" + strings.Repeat("n", 43)
+	qr, err := login.QRCode(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt.phase = loginRunning
+	lt.run = &loginRun{id: 1, cancel: func() {}, paste: newPasteInput(lt.c, width)}
+	for _, ev := range []login.Event{
+		{Kind: login.EventStepStarted, Step: login.StepBrowser},
+		{Kind: login.EventOpenManually, Step: login.StepBrowser, URL: authURL, QRCode: qr,
+			Message: "the browser could not be opened: no display. Open the URL below."},
+		{Kind: login.EventWaiting, Step: login.StepCallback, Message: "waiting for a pasted redirect URL"},
+	} {
+		lt.applyEvent(ev)
+	}
+	lt.clampScroll()
+	return lt, authURL
+}
+
+func TestLoginTesterManualURLWhole(t *testing.T) {
+	lt, authURL := manualTester(t, 80, 24)
+	view := lt.View()
+	if !slices.Contains(strings.Split(view, "\n"), authURL) {
+		t.Errorf("the URL is not whole on a line of its own:\n%s", view)
+	}
+	if !lt.InputFocused() || !strings.Contains(view, "Redirect URL:") {
+		t.Errorf("the paste field does not have focus (focused %v):\n%s", lt.InputFocused(), view)
+	}
+	if strings.Contains(view, "█") {
+		t.Errorf("a QR code is drawn in a window too small for it:\n%s", view)
+	}
+	if !strings.Contains(view, "Enlarge the window") {
+		t.Errorf("the view does not say how to see the QR code:\n%s", view)
+	}
+	if got := len(strings.Split(view, "\n")); got != lt.height {
+		t.Errorf("the view has %d lines, want the body's %d", got, lt.height)
+	}
+}
+
+func TestLoginTesterManualQRWhenTall(t *testing.T) {
+	lt, _ := manualTester(t, 200, 80)
+	view := lt.View()
+	if !strings.Contains(view, "█") {
+		t.Errorf("no QR code in a 200x80 window:\n%s", view)
+	}
+	if !regexp.MustCompile(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] browser`).MatchString(view) {
+		t.Errorf("the running browser step has no spinner:\n%s", view)
+	}
+}
+
+func TestClaimTextSanitizes(t *testing.T) {
+	cases := []struct {
+		name  string
+		claim string
+		value any
+		want  string
+	}{
+		{"escape sequence", "name", "Eve\x1b[2J\x1b]0;pwned\a", "Eve"},
+		{"newline", "name", "a\nb", "a b"},
+		{"numeric date", "exp", json.Number("1767225600"), "1767225600 (2026-01-01 00:00 UTC)"},
+		{"plain number", "age", json.Number("42"), "42"},
+		{"array", "aud", []any{"a", "b"}, `["a","b"]`},
+		{"object with control", "addr", map[string]any{"x": "\x07y"}, `{"x":"\u0007y"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := claimText(tc.claim, tc.value)
+			if got != tc.want {
+				t.Errorf("claimText(%q, %#v) = %q, want %q", tc.claim, tc.value, got, tc.want)
+			}
+			if strings.ContainsAny(got, "\x1b\a\n") {
+				t.Errorf("claimText(%q) = %q keeps a control character", tc.claim, got)
+			}
+		})
 	}
 }
