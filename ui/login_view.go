@@ -449,7 +449,11 @@ func (t *loginTester) footerLines() []string {
 		if qr := t.qrLines(len(lines)); qr != nil {
 			lines = append(lines, qr...)
 		} else if run.manual.QRCode != "" {
-			lines = append(lines, st.Hint.Render(clip("Enlarge the window to see the URL as a QR code; c copies the URL.", t.width)))
+			copyHint := "c copies the URL."
+			if run.pasting {
+				copyHint = "esc and then c copies the URL."
+			}
+			lines = append(lines, st.Hint.Render(clip("Enlarge the window to see the URL as a QR code; "+copyHint, t.width)))
 		}
 	} else if run.waiting {
 		lines = append(lines, "")
