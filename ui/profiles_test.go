@@ -477,3 +477,47 @@ func TestConfigWarningsShownAtStart(t *testing.T) {
 		t.Errorf("body height with a two-line warning = %d, want %d", h, 30-chromeLines-1)
 	}
 }
+
+func TestDescribeErrorNamesProfile(t *testing.T) {
+	profile := ProfileInfo{Name: "prod", Credentials: "client credentials for client_id abc, secret from a command"}
+	cases := []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{
+			name: "token endpoint rejects client credentials",
+			err:  fmt.Errorf("get API token: token endpoint https://auth.example/token rejected the client credentials (%w, HTTP 401): invalid_client", client.ErrUnauthorized),
+			want: []string{"rejected the client credentials", "check the client ID and client secret", "(profile prod: client credentials for client_id abc, secret from a command)"},
+		},
+		{
+			name: "403 with two scopes",
+			err:  &client.APIError{Status: 403, Code: "forbidden", Message: "forbidden", Operation: "AddGroupMembers"},
+			want: []string{"forbidden: AddGroupMembers needs scopes groups:update and identities:read", "lacks them, so use one that has them"},
+		},
+		{
+			name: "401 from the API",
+			err:  &client.APIError{Status: 401, Code: "unauthorized", Message: "unauthorized", Operation: "ListIdentities", RequestID: "req1"},
+			want: []string{"rejected (401)", "missing, expired or not from Beyond Identity", "(profile prod: client credentials"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := describeError(withProfile(tc.err, profile))
+			for _, want := range tc.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("describeError = %q, want it to contain %q", text, want)
+				}
+			}
+		})
+	}
+
+	one := &client.APIError{Status: 403, Code: "forbidden", Message: "forbidden", Operation: "CreateIdentity"}
+	if text := describeError(withProfile(one, profile)); !strings.Contains(text, "the token of profile prod lacks it, so use one that has it") {
+		t.Errorf("describeError for one scope = %q", text)
+	}
+	// Without a profile, the sentence names none.
+	if text := describeError(cases[2].err); strings.Contains(text, "profile") {
+		t.Errorf("describeError without a profile = %q, names one", text)
+	}
+}
