@@ -192,3 +192,23 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// ExplainCertificateErrors wraps rt so a failed TLS certificate verification
+// comes back as ErrUntrustedCertificate with the advice on how to trust the
+// certificate. Callers that build their own *http.Client, such as the login
+// tester, use it to give the same advice as the management API client.
+func ExplainCertificateErrors(rt http.RoundTripper) http.RoundTripper {
+	return certificateExplainer{next: rt}
+}
+
+type certificateExplainer struct{ next http.RoundTripper }
+
+func (c certificateExplainer) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	if err != nil {
+		if explained := certificateError(err); explained != nil {
+			return nil, explained
+		}
+	}
+	return resp, err
+}

@@ -122,7 +122,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.ClockSkew = 0
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: client.ExplainCertificateErrors(http.DefaultTransport)}
 	}
 	if c.Opener == nil {
 		c.Opener = SystemOpener()
