@@ -107,8 +107,8 @@ func (a *auditViewer) introView() string {
 	if path == "" {
 		return st.Hint.Width(width).Render("No audit log is kept in this session.")
 	}
-	text := fmt.Sprintf("Every change made from biadmin, newest first (up to %d). File: %s", auditLimit, sanitize(path))
-	intro := st.Hint.Width(width).Render(text)
+	text := fmt.Sprintf("Every change made from biadmin, newest first (up to %d).", auditLimit)
+	intro := st.Hint.Width(width).Render(text) + "\n" + st.Dim.Render(clip("File: "+sanitize(path), width))
 	if errFn := a.c.desk.auditErr; errFn != nil {
 		if err := errFn(); err != nil {
 			intro += "\n" + st.FieldError.Width(width).Render("Writing the audit log failed ("+sanitize(err.Error())+

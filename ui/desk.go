@@ -6,10 +6,10 @@ import (
 	"github.com/biadmin/biadmin/client"
 )
 
-// deskState is what the identity, group, overview and bulk screens share:
-// the identity under the identity list's cursor, the realm's name for
-// confirmations, and where the audit log is. It is used only on the Bubble
-// Tea goroutine.
+// deskState is the state that the identity, group, overview and bulk
+// screens share: the identity under the identity list's cursor, the realm's
+// name for confirmations, and where the audit log is. It is used only on
+// the Bubble Tea goroutine.
 type deskState struct {
 	// current is the identity under the identity list's cursor, the one
 	// "add to group" adds when nothing is selected.
@@ -44,8 +44,8 @@ func (d *deskState) targets() []client.Identity {
 	return []client.Identity{*d.current}
 }
 
-// revealMsg asks the root to show the top-level screen that match accepts,
-// closing any screen pushed on top of it, and then to hand it then.
+// revealMsg requests that the root show the top-level screen that match
+// accepts, closing any screen pushed on top of it, and then pass it then.
 type revealMsg struct {
 	match func(screen) bool
 	then  tea.Msg

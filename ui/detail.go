@@ -14,7 +14,7 @@ import (
 
 // detailPageSize is how many credentials, jobs and groups of one identity
 // are fetched: the API's maximum page size. An identity with more shows the
-// newest ones and says how many there are.
+// newest ones and the total.
 const detailPageSize = 200
 
 // Panes of the detail screen that have a cursor, in tab order.
@@ -31,8 +31,8 @@ type identityDetail struct {
 	base
 	identity client.Identity
 	loadErr  error
-	// gone is set when the identity turned out to be deleted.
-	gone bool
+	// deleted is set when the identity turned out to be deleted elsewhere.
+	deleted bool
 
 	creds       []client.Credential
 	credsTotal  int
@@ -160,7 +160,7 @@ func (d *identityDetail) loadFailed(msg resultMsg) tea.Cmd {
 	case "get identity":
 		d.loadErr = msg.err
 		if errors.Is(msg.err, client.ErrNotFound) {
-			d.gone = true
+			d.deleted = true
 			return flash(flashError, sanitize(d.identity.Traits.Username)+" no longer exists in this realm.")
 		}
 	case "list credentials":
@@ -170,7 +170,7 @@ func (d *identityDetail) loadFailed(msg resultMsg) tea.Cmd {
 	case "list identity groups":
 		d.groupsErr = msg.err
 	}
-	if d.gone {
+	if d.deleted {
 		return nil
 	}
 	return flashErr("Could not "+msg.kind, msg.err)
@@ -183,7 +183,7 @@ func (d *identityDetail) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return d.handleEsc()
 	case key.Matches(msg, k.Refresh):
 		return d.load()
-	case d.gone:
+	case d.deleted:
 		return nil
 	case key.Matches(msg, k.NextPane):
 		d.pane = (d.pane + 1) % paneCount
@@ -207,8 +207,8 @@ func (d *identityDetail) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// revoke asks to revoke the credential or job under the cursor, or says
-// why it cannot be revoked.
+// revoke opens the confirmation that revokes the credential or job under
+// the cursor, or explains why it cannot be revoked.
 func (d *identityDetail) revoke() tea.Cmd {
 	switch d.pane {
 	case paneCredentials:
@@ -246,6 +246,8 @@ func (d *identityDetail) activeCredentials() int {
 
 func (d *identityDetail) KeyMap() help.KeyMap {
 	k := d.c.keys
+	// The short help names each action in a word or two, so that all of
+	// them fit on one line at 80 columns.
 	suspend := k.Suspend
 	if d.identity.Status == client.StatusSuspended {
 		suspend.SetHelp("s", "unsuspend")
@@ -254,17 +256,21 @@ func (d *identityDetail) KeyMap() help.KeyMap {
 	}
 	revoke := k.Revoke
 	if d.pane == paneCredentials {
-		revoke.SetHelp("x", "revoke passkey")
+		revoke.SetHelp("x", "revoke key")
 	} else {
 		revoke.SetHelp("x", "revoke job")
 	}
 	enroll := k.OpenEnroll
-	enroll.SetHelp("e", "send new link")
+	enroll.SetHelp("e", "new link")
 	if !k.Send.Enabled() {
 		enroll.SetEnabled(false)
 	}
+	edit := k.EditIdentity
+	edit.SetHelp("u", "edit")
+	pane := k.NextPane
+	pane.SetHelp("tab", "table")
 	return helpKeys{
-		short: []key.Binding{k.NextPane, revoke, enroll, k.EditIdentity, suspend, k.Delete, k.Refresh, k.Back},
+		short: []key.Binding{enroll, revoke, edit, suspend, k.Delete, pane, k.Back},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.NextPane, k.PrevPane},
 			{revoke, enroll, k.EditIdentity, suspend, k.Delete},

@@ -24,7 +24,7 @@ const (
 
 func (d *identityDetail) View() string {
 	st := d.c.styles
-	if d.gone {
+	if d.deleted {
 		return st.FieldError.Width(max(d.width, 1)).Render(sanitize(d.identity.Traits.Username)+
 			" no longer exists in this realm.") + "\n" + st.Hint.Render("Press esc to go back.")
 	}
@@ -82,10 +82,9 @@ func (d *identityDetail) headView() string {
 		enrollment = "-"
 	}
 	line2 := st.Label.Render("status ") + st.identityStatusStyle(id.Status).Render(sanitize(status)) +
-		st.Label.Render("  enrollment ") + st.enrollmentStyle(id.EnrollmentStatus).Render(sanitize(enrollment)) +
-		st.Label.Render("  created ") + relativeTime(id.CreateTime, now) +
-		st.Label.Render("  updated ") + relativeTime(id.UpdateTime, now)
-	line3 := st.Dim.Render("created " + absoluteTime(id.CreateTime, now) + ", updated " + absoluteTime(id.UpdateTime, now))
+		st.Label.Render("  enrollment ") + st.enrollmentStyle(id.EnrollmentStatus).Render(sanitize(enrollment))
+	line3 := st.Label.Render("created ") + absoluteTime(id.CreateTime, now) +
+		st.Label.Render("  updated ") + absoluteTime(id.UpdateTime, now)
 	return ansi.Truncate(name, d.width, "…") + "\n" + ansi.Truncate(line2, d.width, "…") + "\n" +
 		ansi.Truncate(line3, d.width, "…")
 }
@@ -206,7 +205,7 @@ func (d *identityDetail) credentialsView() string {
 	return strings.Join(lines, "\n")
 }
 
-// credThumbOffset is where the thumbprint column starts.
+// credThumbOffset is the column at which the thumbprint starts.
 const credThumbOffset = 2 + credStateWidth + 2 + credTypeWidth + 2 + detailTimeWidth + 2 + 16 + 2
 
 func (d *identityDetail) credentialRow(i int) string {
@@ -226,7 +225,7 @@ func (d *identityDetail) credentialRow(i int) string {
 	return "  " + style.Render(state) + rest
 }
 
-// jobRedirectOffset is where the redirect URI column starts.
+// jobRedirectOffset is the column at which the redirect URI starts.
 const jobRedirectOffset = 2 + jobDeliveryWidth + 2 + jobStateWidth + 2 + detailTimeWidth + 2 + detailTimeWidth + 2
 
 func (d *identityDetail) jobsView() string {

@@ -7,8 +7,7 @@ import (
 )
 
 // The groups screen loads at start with every other top-level screen, so
-// the fake API of the model tests answers its calls with a realm that has
-// no groups.
+// the fake API of the model tests returns a realm without groups.
 
 func (f *fakeAPI) ListGroups(context.Context, client.ListOptions) (*client.Page[client.Group], error) {
 	return &client.Page[client.Group]{}, nil

@@ -62,7 +62,8 @@ func (m *groupMembers) SetSize(width, height int) {
 }
 
 func (m *groupMembers) layout() {
-	m.view.setHeight(m.height - lipgloss.Height(m.introView()) - 3)
+	// The column head and the position line take the rest.
+	m.view.setHeight(m.height - lipgloss.Height(m.introView()) - 2)
 }
 
 func (m *groupMembers) Update(msg tea.Msg) (screen, tea.Cmd) {
@@ -133,8 +134,8 @@ func (m *groupMembers) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// add asks to add the identities selected in the identity list, or else
-// the one under its cursor.
+// add opens the confirmation that adds the identities selected in the
+// identity list, or else the one under its cursor.
 func (m *groupMembers) add() tea.Cmd {
 	targets := m.c.desk.targets()
 	if len(targets) == 0 {
@@ -246,13 +247,13 @@ func (m *groupMembers) emptyText() string {
 func addMembersConfirm(c *common, g client.Group, targets []client.Identity) *confirmation {
 	group := sanitize(g.DisplayName)
 	ids := identityIDs(targets)
-	who := describeTargets(targets)
-	change := fmt.Sprintf("%s becomes a member of %s. Nothing else about the identity changes.", who, group)
+	targetText := describeTargets(targets)
+	change := fmt.Sprintf("%s becomes a member of %s. Nothing else about the identity changes.", targetText, group)
 	if len(targets) > 1 {
 		change = fmt.Sprintf("These %d identities become members of %s; those already in it stay as they are. Nothing else about them changes.",
 			len(targets), group)
 	}
-	f := newConfirmation(c, "Add to "+clip(group, 24), fmt.Sprintf("Add %s to group %s?", who, group), "add", change)
+	f := newConfirmation(c, "Add to "+clip(group, 24), fmt.Sprintf("Add %s to group %s?", targetText, group), "add", change)
 	api, groupID := c.api, g.ID
 	f.run = func(ctx context.Context) (any, error) {
 		for chunk := range chunks(ids, maxMembersPerCall) {
@@ -264,7 +265,7 @@ func addMembersConfirm(c *common, g client.Group, targets []client.Identity) *co
 	}
 	f.done = func(any) tea.Cmd {
 		c.log.Info("group members added", "group_id", groupID, "identities", len(ids))
-		return tea.Batch(flash(flashSuccess, fmt.Sprintf("Added %s to %s.", who, group)), broadcast(identitiesChangedMsg{}))
+		return tea.Batch(flash(flashSuccess, fmt.Sprintf("Added %s to %s.", targetText, group)), broadcast(identitiesChangedMsg{}))
 	}
 	return f
 }

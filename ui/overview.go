@@ -17,8 +17,8 @@ import (
 // one's page stale.
 const scanKind = "count enrollment"
 
-// overviewScopeMsg asks the overview to count group, or the whole realm
-// when group is nil.
+// overviewScopeMsg requests a count of group, or of the whole realm when
+// group is nil.
 type overviewScopeMsg struct{ group *client.Group }
 
 // showOverview switches to the overview and starts counting group (nil:

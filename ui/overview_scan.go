@@ -27,26 +27,27 @@ const (
 // bucketText is a bucket's name and what puts an identity in it.
 var bucketText = [bucketCount]struct{ name, rule string }{
 	bucketNeverInvited: {"Never invited", "no enrollment job at all"},
-	bucketLinkSent:     {"Link sent", "a live link, not opened yet (LINK_SENT)"},
-	bucketLinkOpened:   {"Link opened", "a live link the user opened (LINK_OPENED, REQUEST_DELIVERED)"},
-	bucketExpired:      {"Link expired", "the newest job EXPIRED, no live link"},
-	bucketFailed:       {"Failed to send", "the newest job FAILED_TO_SEND, no live link"},
-	bucketNoLiveLink:   {"No live link", "the newest job was revoked or used, and no passkey is active"},
+	bucketLinkSent:     {"Link sent", "live link, not opened (LINK_SENT)"},
+	bucketLinkOpened:   {"Link opened", "live link the user opened"},
+	bucketExpired:      {"Link expired", "newest job EXPIRED, no live link"},
+	bucketFailed:       {"Failed to send", "newest job FAILED_TO_SEND"},
+	bucketNoLiveLink:   {"No live link", "newest job revoked or used; no passkey"},
 	bucketEnrolled:     {"Enrolled", "an active passkey (ENROLLED)"},
-	bucketSuspended:    {"Suspended", "status suspended, whatever the enrollment"},
+	bucketSuspended:    {"Suspended", "status suspended, any enrollment"},
 }
 
-// jobLiveness orders what an identity's live jobs say: an opened link
-// beats a link only sent.
+// Levels of an identity's best live job: an opened link ranks above a
+// link that was only sent.
 const (
 	noLiveJob uint8 = iota
 	liveSent
 	liveOpened
 )
 
-// jobSummary is what the overview keeps per identity from the realm's
-// binding jobs: the state of the newest job and the best live one. It is
-// small on purpose, because a large realm has one per invited identity.
+// jobSummary is the part of the realm's binding jobs that the overview
+// keeps per identity: the state of the newest job and the best live one.
+// It is small on purpose, because a large realm has one per invited
+// identity.
 type jobSummary struct {
 	newest      int64 // unix nanoseconds of the newest job's create_time
 	newestState string
@@ -66,8 +67,8 @@ func (s *jobSummary) addJob(j client.CredentialBindingJob) {
 	}
 }
 
-// classify puts an identity in its bucket. hasJobs says whether the job
-// scan found any job for it; js is then its summary.
+// classify puts an identity in its bucket. hasJobs reports whether the job
+// scan found any job for it, and js is then its summary.
 func classify(id client.Identity, js jobSummary, hasJobs bool) bucket {
 	switch {
 	case id.Status == client.StatusSuspended:
@@ -95,7 +96,7 @@ func classify(id client.Identity, js jobSummary, hasJobs bool) bucket {
 	return bucketNoLiveLink
 }
 
-// scanPhase is where a count stands.
+// scanPhase is the step a count is in.
 type scanPhase int
 
 const (
