@@ -16,14 +16,29 @@ type deskState struct {
 	current *client.Identity
 	// realmName is the realm's display name once the header fetched it.
 	realmName string
+	// sel is what the identity list has selected.
+	sel selection
 
-	auditPath string
-	auditErr  func() error
+	auditPath  string
+	auditErr   func() error
+	journalDir string
+	exportDir  string
 }
 
 func newDeskState(opts Options) *deskState {
-	return &deskState{auditPath: opts.AuditLogPath, auditErr: opts.AuditLogErr}
+	return &deskState{auditPath: opts.AuditLogPath, auditErr: opts.AuditLogErr,
+		journalDir: opts.BulkJournalDir, exportDir: opts.ExportDir}
 }
+
+// forNewRealm returns the state for another realm or profile: the same
+// settings, but no selection, cursor or realm name of the old realm.
+func (d *deskState) forNewRealm() *deskState {
+	return &deskState{auditPath: d.auditPath, auditErr: d.auditErr, journalDir: d.journalDir, exportDir: d.exportDir}
+}
+
+// bulkEnabled reports whether bulk actions can run: they need a journal
+// directory.
+func (d *deskState) bulkEnabled() bool { return d.journalDir != "" }
 
 // setCurrent records the identity under the list's cursor; ok false
 // clears it.
@@ -35,9 +50,13 @@ func (d *deskState) setCurrent(id client.Identity, ok bool) {
 	d.current = &id
 }
 
-// targets returns the identities an action on "the selected identities"
-// applies to: the one under the identity list's cursor.
+// targets returns the identities a group change applies to: those picked
+// in the identity list, or else the one under its cursor. A selection of
+// "all matching" has no list of identities, so it returns none.
 func (d *deskState) targets() []client.Identity {
+	if picked := d.sel.identities(); len(picked) > 0 || d.sel.all {
+		return picked
+	}
 	if d.current == nil {
 		return nil
 	}

@@ -11,16 +11,20 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/biadmin/biadmin/client/bulk"
 )
 
 // The desk screens' golden files, taken like TestGoldenScreens' (see
 // golden_test.go for what is masked and why). Besides that, these mask the
 // sandbox's random request ids (32 hex characters, also clipped), seconds
-// of the audit viewer's timestamps and the temporary audit log's path.
+// of the audit viewer's timestamps, and the paths of the temporary audit
+// log and bulk journal.
 var (
 	maskLongHex     = regexp.MustCompile(`\b[0-9a-f]{17,}…?`)
 	maskSeconds     = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC`)
 	maskAuditPathRe = regexp.MustCompile(`File: \S+`)
+	maskJournalRe   = regexp.MustCompile(`Journal: \S+`)
 )
 
 func maskDeskView(view string) string {
@@ -29,6 +33,7 @@ func maskDeskView(view string) string {
 	// The temporary directory's name varies in length, so the path
 	// becomes a fixed word.
 	view = maskAuditPathRe.ReplaceAllString(view, "File: AUDIT_LOG_PATH")
+	view = maskJournalRe.ReplaceAllString(view, "Journal: JOURNAL_PATH")
 	return maskLongHex.ReplaceAllStringFunc(view, func(s string) string {
 		return strings.Repeat("x", len([]rune(s)))
 	})
@@ -58,6 +63,10 @@ func TestDeskGolden(t *testing.T) {
 		name    string
 		profile ProfileInfo
 		audit   bool
+		bulk    bool
+		// console replaces the environment's console, for a session
+		// that needs files in place before the console starts.
+		console func(t *testing.T, env *deskEnv) *root
 		run     session
 	}{
 		{name: "detail", run: func(t *testing.T, env *deskEnv, tm *teatest.TestModel) {
@@ -127,27 +136,98 @@ func TestDeskGolden(t *testing.T) {
 			tm.Send(keyMsg("s"))
 			waitForText(t, tm, "Suspend ")
 			tm.Send(keyMsg("y"))
-			waitForText(t, tm, name+" is suspended.")
+			// esc leaves only once the detail screen has reloaded; before
+			// that it cancels the reload.
+			waitForText(t, tm, name+" is suspended.", "status suspended")
 			tm.Send(keyMsg("esc"))
 			tm.Send(keyMsg("5"))
 			waitForText(t, tm, "UpdateIdentity")
+		}},
+		{name: "bulk_menu", bulk: true, run: func(t *testing.T, env *deskEnv, tm *teatest.TestModel) {
+			tm.Send(keyMsg("b"))
+			waitForText(t, tm, "All unenrolled members of group Administrators")
+		}},
+		{name: "bulk_plan", bulk: true, run: func(t *testing.T, env *deskEnv, tm *teatest.TestModel) {
+			openBulkPlan(t, tm, 0, 0, "Send an enrollment email to")
+		}},
+		{name: "bulk_plan_typed_production", profile: ProfileInfo{Name: "prod-eu", Production: true}, bulk: true, run: func(t *testing.T, env *deskEnv, tm *teatest.TestModel) {
+			tm.Send(keyMsg(" "))
+			tm.Send(keyMsg(" "))
+			waitForText(t, tm, "2 selected")
+			openBulkPlan(t, tm, 0, 1, "Suspend 2 identities")
+			tm.Send(keyMsg("enter"))
+			tm.Type("Demo")
+			waitForText(t, tm, "> Demo")
+		}},
+		{name: "bulk_progress", bulk: true, run: func(t *testing.T, env *deskEnv, tm *teatest.TestModel) {
+			// The sandbox holds the batch's emails, so the run stays in
+			// the polling phase with every identity in flight.
+			env.sb.Faults().SetBatchSendDelay(time.Hour)
+			openBulkPlan(t, tm, 0, 0, "Send an enrollment email to")
+			tm.Send(keyMsg("enter"))
+			waitForText(t, tm, "Waiting for the service to send the emails.")
+		}},
+		{name: "bulk_result_failures", bulk: true, run: func(t *testing.T, env *deskEnv, tm *teatest.TestModel) {
+			env.sb.Faults().SetEmailFailure(true)
+			openBulkPlan(t, tm, 0, 0, "Send an enrollment email to")
+			tm.Send(keyMsg("enter"))
+			waitForText(t, tm, "Failed (")
+		}},
+		{name: "bulk_resume_offer", bulk: true, console: func(t *testing.T, env *deskEnv) *root {
+			// A journal created and never run is an unfinished action.
+			engine := bulk.New(env.check, bulk.Options{Profile: "sandbox", AuthenticatorConfigID: env.sb.Info().AuthenticatorConfigID})
+			plan, err := engine.Plan(testContext(t), bulk.ActionSend, bulk.Unenrolled())
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := bulk.CreateJournal(env.journalDir, plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j.Close()
+			return env.restart()
+		}, run: func(t *testing.T, env *deskEnv, tm *teatest.TestModel) {
+			waitForText(t, tm, "Demo Realm", "Unfinished bulk actions")
 		}},
 	}
 	for _, tc := range cases {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
 			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, size[0], size[1]), func(t *testing.T) {
-				var opts deskOptions
+				opts := deskOptions{bulk: tc.bulk}
 				if tc.audit {
 					opts.audit = filepath.Join(t.TempDir(), "audit.jsonl")
 				}
 				env := startDesk(t, tc.profile, opts)
-				tm := teatest.NewTestModel(t, env.root, teatest.WithInitialTermSize(size[0], size[1]))
-				waitForText(t, tm, "of 40", "Demo Realm")
+				console := env.root
+				if tc.console != nil {
+					console = tc.console(t, env)
+				}
+				tm := teatest.NewTestModel(t, console, teatest.WithInitialTermSize(size[0], size[1]))
+				if tc.console == nil {
+					waitForText(t, tm, "Demo Realm", "demo identities.")
+				}
 				tc.run(t, env, tm)
 				tm.Send(tea.Quit())
 				final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*root)
 				golden.RequireEqual(t, []byte(maskDeskView(final.View())))
+				stopBulkRun(t, final)
 			})
 		}
+	}
+}
+
+// stopBulkRun pauses a bulk run still going on the final screen and waits
+// for it, so that it does not outlive the test's sandbox and directories.
+func stopBulkRun(t *testing.T, final *root) {
+	t.Helper()
+	p, ok := final.current().(*bulkProgress)
+	if !ok {
+		return
+	}
+	final.cancel()
+	select {
+	case <-p.runDone:
+	case <-time.After(30 * time.Second):
+		t.Error("the bulk run did not stop within 30s of its pause")
 	}
 }

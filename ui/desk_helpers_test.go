@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,12 @@ type deskEnv struct {
 	// bodies records the method, path and body of every request the
 	// console sent, for tests of what a PATCH carried.
 	bodies *requestLog
+	// journalDir and exportDir are the bulk directories, when enabled.
+	journalDir string
+	exportDir  string
+	// restart builds another console over the same sandbox and
+	// directories, as running biadmin again would.
+	restart func() *root
 }
 
 // deskOptions vary the environment of one test.
@@ -38,6 +45,10 @@ type deskOptions struct {
 	identities int
 	// audit wraps the console's API with an audit log at this path.
 	audit string
+	// bulk enables bulk actions, with journals and exports in temporary
+	// directories; journalDir reuses the directory of an earlier console.
+	bulk       bool
+	journalDir string
 }
 
 // requestLog keeps the requests that reached the sandbox.
@@ -106,27 +117,41 @@ func startDesk(t *testing.T, profile ProfileInfo, opts deskOptions) *deskEnv {
 		t.Cleanup(func() { l.Close() })
 		api, auditErr = audit.Wrap(api, l, profile.Name), l.Err
 	}
+	var journalDir, exportDir string
+	if opts.bulk {
+		journalDir, exportDir = opts.journalDir, filepath.Join(t.TempDir(), "exports")
+		if journalDir == "" {
+			journalDir = filepath.Join(t.TempDir(), "journal")
+		}
+	}
 	profile.TenantID, profile.RealmID = info.TenantID, info.RealmID
 	profile.AuthenticatorConfigID = info.AuthenticatorConfigID
 	profile.Sandbox = true
-	r := newRoot(Options{
-		API:          api,
-		Profile:      profile,
-		SandboxURL:   sb.URL(),
-		Logger:       slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:          func() time.Time { return now },
-		AuditLogPath: opts.audit,
-		AuditLogErr:  auditErr,
-	})
-	r.flashTTL = time.Hour
-	return &deskEnv{sb: sb, check: newClient(false), root: r, now: now, bodies: log}
+	mkRoot := func() *root {
+		r := newRoot(Options{
+			API:            api,
+			Profile:        profile,
+			SandboxURL:     sb.URL(),
+			Logger:         slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Now:            func() time.Time { return now },
+			AuditLogPath:   opts.audit,
+			AuditLogErr:    auditErr,
+			BulkJournalDir: journalDir,
+			ExportDir:      exportDir,
+		})
+		r.flashTTL = time.Hour
+		return r
+	}
+	return &deskEnv{sb: sb, check: newClient(false), root: mkRoot(), now: now, bodies: log,
+		journalDir: journalDir, exportDir: exportDir, restart: mkRoot}
 }
 
-// run starts the console in a teatest program and waits for the list.
+// run starts the console in a teatest program and waits for the header
+// and the list's first page.
 func (e *deskEnv) run(t *testing.T, width, height int) *teatest.TestModel {
 	t.Helper()
 	tm := teatest.NewTestModel(t, e.root, teatest.WithInitialTermSize(width, height))
-	waitForText(t, tm, "Demo Realm", "Sandbox Tenant")
+	waitForText(t, tm, "Demo Realm", "Sandbox Tenant", "demo identities.")
 	return tm
 }
 

@@ -137,6 +137,9 @@ func (m *groupMembers) handleKey(msg tea.KeyMsg) tea.Cmd {
 // add opens the confirmation that adds the identities selected in the
 // identity list, or else the one under its cursor.
 func (m *groupMembers) add() tea.Cmd {
+	if m.c.desk.sel.all {
+		return flash(flashInfo, "\"All matching\" is selected, which only bulk actions take; pick identities with space to add them to a group.")
+	}
 	targets := m.c.desk.targets()
 	if len(targets) == 0 {
 		return flash(flashInfo, "Select identities in the identity list first (1), then press a here.")

@@ -159,6 +159,9 @@ func (l *identityList) handleResult(msg resultMsg) tea.Cmd {
 	if !l.accept(msg) {
 		return nil
 	}
+	if msg.kind == "select all" {
+		return l.selectedAll(msg)
+	}
 	if msg.err != nil {
 		l.loadErr = msg.err
 		return flashErr("Could not list identities", msg.err)
@@ -185,6 +188,10 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if l.cancelRequests() {
 			return flash(flashInfo, "Cancelled.")
 		}
+		if !l.c.desk.sel.empty() {
+			l.c.desk.sel.clear()
+			return flash(flashInfo, "Selection cleared.")
+		}
 		if l.query != "" {
 			l.query = ""
 			return l.reload()
@@ -202,6 +209,12 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return l.reload()
 	case key.Matches(msg, k.NewUser):
 		return pushScreen(newCreateUser(l.c))
+	case key.Matches(msg, k.Select):
+		return l.toggleSelected()
+	case key.Matches(msg, k.SelectAll):
+		return l.selectAll()
+	case key.Matches(msg, k.BulkMenu):
+		return pushScreen(newBulkMenu(l.c, l.scope))
 	case key.Matches(msg, k.OpenDetail):
 		if row, ok := l.selected(); ok {
 			return pushScreen(newIdentityDetail(l.c, row.identity))
@@ -263,10 +276,10 @@ func (l *identityList) KeyMap() help.KeyMap {
 		return helpKeys{short: []key.Binding{search, k.Cancel}, full: [][]key.Binding{{search, k.Cancel}}}
 	}
 	return helpKeys{
-		short: []key.Binding{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh, k.TestLogin},
+		short: []key.Binding{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Select, k.BulkMenu, k.Refresh, k.TestLogin},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh, k.TestLogin},
+			{k.OpenDetail, k.OpenEnroll, k.NewUser, k.Search, k.Refresh, k.TestLogin, k.Select, k.SelectAll, k.BulkMenu},
 		},
 	}
 }
@@ -324,11 +337,11 @@ func (l *identityList) rowView(i, uw, nw, ew int) string {
 	st := l.c.styles
 	r := l.rows[i]
 	if i == l.view.cursor {
-		line := "> " + pad(r.username, uw) + columnGap + pad(r.displayName, nw) + columnGap + pad(r.email, ew) +
+		line := l.marker(i) + pad(r.username, uw) + columnGap + pad(r.displayName, nw) + columnGap + pad(r.email, ew) +
 			columnGap + pad(r.status, statusWidth) + columnGap + pad(r.enrollment, enrollmentWidth)
 		return st.Selected.Render(line)
 	}
-	return "  " + pad(r.username, uw) + columnGap + pad(r.displayName, nw) + columnGap + pad(r.email, ew) +
+	return l.marker(i) + pad(r.username, uw) + columnGap + pad(r.displayName, nw) + columnGap + pad(r.email, ew) +
 		columnGap + st.identityStatusStyle(r.identity.Status).Render(pad(r.status, statusWidth)) +
 		columnGap + st.enrollmentStyle(r.identity.EnrollmentStatus).Render(pad(r.enrollment, enrollmentWidth))
 }
@@ -395,6 +408,9 @@ func (l *identityList) positionText(first, last int) string {
 	}
 	if l.scope.kind != scopeRealm {
 		text += "  " + l.scope.indicator() + ", esc clears"
+	}
+	if n := l.c.desk.sel.count(); n > 0 {
+		text += fmt.Sprintf("  %d selected, b for bulk actions", n)
 	}
 	return clip(text, l.width)
 }

@@ -57,6 +57,15 @@ type keyMap struct {
 	ActOnBucket  key.Binding
 	RealmScope   key.Binding
 
+	// Bulk actions: selecting in the identity list, the plan and the
+	// result.
+	Select      key.Binding
+	SelectAll   key.Binding
+	BulkMenu    key.Binding
+	ExportCSV   key.Binding
+	Resume      key.Binding
+	RetryFailed key.Binding
+
 	// Realm settings.
 	EditName key.Binding
 
@@ -109,7 +118,7 @@ func newKeyMap(readOnly bool, tabs int) *keyMap {
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last loaded")),
 
@@ -133,6 +142,13 @@ func newKeyMap(readOnly bool, tabs int) *keyMap {
 		Overview:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "enrollment overview")),
 		ActOnBucket:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "list these identities")),
 		RealmScope:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "whole realm")),
+
+		Select:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
+		SelectAll:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "select all matching")),
+		BulkMenu:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bulk actions")),
+		ExportCSV:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "export CSV")),
+		Resume:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
+		RetryFailed: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "retry failures")),
 
 		EditName: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit name")),
 
@@ -160,7 +176,8 @@ func newKeyMap(readOnly bool, tabs int) *keyMap {
 	}
 	if readOnly {
 		for _, b := range []*key.Binding{&k.NewUser, &k.EditName, &k.Send, &k.Submit, &k.Save,
-			&k.EditIdentity, &k.Suspend, &k.Delete, &k.Revoke, &k.AddMembers, &k.RemoveMember} {
+			&k.EditIdentity, &k.Suspend, &k.Delete, &k.Revoke, &k.AddMembers, &k.RemoveMember,
+			&k.Select, &k.SelectAll, &k.BulkMenu, &k.Resume, &k.RetryFailed} {
 			b.Unbind()
 		}
 	}

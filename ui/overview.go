@@ -127,13 +127,22 @@ func (o *overview) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Down):
 		o.cursor = min(o.cursor+1, int(bucketCount)-1)
 	case key.Matches(msg, k.ActOnBucket):
-		return o.act()
+		return o.act(o.canBulk())
+	case key.Matches(msg, k.FilterList):
+		return o.act(false)
 	}
 	return nil
 }
 
-// act lists the identities of the bucket under the cursor.
-func (o *overview) act() tea.Cmd {
+// canBulk reports whether enter opens the bulk menu; without bulk actions
+// (read-only, or no journal directory) it lists the bucket instead.
+func (o *overview) canBulk() bool {
+	return o.c.keys.BulkMenu.Enabled() && o.c.desk.bulkEnabled()
+}
+
+// act opens the bulk menu for the bucket under the cursor, or with openBulk
+// false lists its identities in the identity list.
+func (o *overview) act(openBulk bool) tea.Cmd {
 	if o.scan.phase != scanDone {
 		return nil
 	}
@@ -145,6 +154,10 @@ func (o *overview) act() tea.Cmd {
 	if g := o.scan.group; g != nil {
 		label += " in group " + sanitize(g.DisplayName)
 	}
+	if openBulk {
+		who := fmt.Sprintf("The %s counted as %s", plural(o.scan.counts[b], "identity", "identities"), label)
+		return pushScreen(newBulkMenuFor(o.c, who, o.scan.ids[b]))
+	}
 	return showIdentities(idsScope(label, o.scan.ids[b]))
 }
 
@@ -152,14 +165,23 @@ func (o *overview) KeyMap() help.KeyMap {
 	k := o.c.keys
 	count := k.Refresh
 	count.SetHelp("r", "count")
+	act := k.ActOnBucket
+	if o.canBulk() {
+		act.SetHelp("enter", "bulk action on these")
+	}
+	list := k.FilterList
+	list.SetHelp("f", "list these")
 	bindings := []key.Binding{count}
 	if o.scan.phase == scanDone {
-		bindings = append([]key.Binding{k.ActOnBucket}, bindings...)
+		bindings = []key.Binding{act, list, count}
+		if !o.canBulk() {
+			bindings = []key.Binding{act, count}
+		}
 	}
 	if o.scan.group != nil {
 		bindings = append(bindings, k.RealmScope)
 	}
-	return helpKeys{short: bindings, full: [][]key.Binding{{k.Up, k.Down, k.ActOnBucket, count, k.RealmScope, k.Back}}}
+	return helpKeys{short: bindings, full: [][]key.Binding{{k.Up, k.Down, act, list, count, k.RealmScope, k.Back}}}
 }
 
 // scopeName is "the realm Demo Realm" or "group Engineering".
@@ -247,6 +269,11 @@ func (o *overview) resultView() string {
 		}
 	}
 	lines = append(lines, "  "+st.Label.Render(pad("Total", bucketNameWidth))+columnGap+padLeft(fmt.Sprint(s.identitiesRead), bucketCountWidth))
-	lines = append(lines, "", st.Hint.Width(width).Render("enter lists the identities of the row under the cursor in the identity list; r counts again."))
+	next := "enter lists the identities of the row under the cursor in the identity list; r counts again."
+	if o.canBulk() {
+		next = "enter opens a bulk action (such as sending the enrollment email again) for the row under the cursor; " +
+			"f lists its identities; r counts again."
+	}
+	lines = append(lines, "", st.Hint.Width(width).Render(next))
 	return strings.Join(lines, "\n")
 }

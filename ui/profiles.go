@@ -57,9 +57,9 @@ func (r *root) switchTo(conn connection) tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.api, c.profile, c.sandboxURL, c.ctx = conn.api, conn.profile, conn.sandboxURL, ctx
 	c.keys = c.newKeys()
-	// The desk's identity under the cursor and realm name belong to the
-	// old realm, so only the audit log settings carry over.
-	c.desk = &deskState{auditPath: old.desk.auditPath, auditErr: old.desk.auditErr}
+	// The desk's selection and realm name belong to the old realm, so
+	// only its settings carry over.
+	c.desk = old.desk.forNewRealm()
 	r.c, r.cancel = &c, cancel
 
 	if r.tenant != nil && r.tenant.ID != conn.profile.TenantID {
@@ -90,6 +90,11 @@ func (c *common) newKeys() *keyMap {
 	}
 	if c.connect == nil || c.api == nil {
 		k.SwitchRealm.Unbind()
+	}
+	if !c.desk.bulkEnabled() {
+		k.BulkMenu.Unbind()
+		k.Resume.Unbind()
+		k.RetryFailed.Unbind()
 	}
 	return k
 }

@@ -84,6 +84,11 @@ type Options struct {
 	// AuditLogErr reports the first failed write to the audit log, so the
 	// viewer can warn that it is incomplete; nil means no check.
 	AuditLogErr func() error
+	// BulkJournalDir is where bulk actions keep their journals, which
+	// let a paused or interrupted action resume; "" disables bulk
+	// actions. ExportDir receives the CSV exports of bulk plans.
+	BulkJournalDir string
+	ExportDir      string
 }
 
 // Minimum terminal size the layout is designed for. Below it the console
@@ -211,6 +216,7 @@ func (r *root) start() tea.Cmd {
 	for _, t := range r.tabs {
 		cmds = append(cmds, t.top().Init())
 	}
+	cmds = append(cmds, offerUnfinishedBulk(r.c))
 	return tea.Batch(cmds...)
 }
 

@@ -59,6 +59,13 @@ func runConsole(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer cleanup()
+	desk, err := openDeskFiles(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "biadmin:", err)
+		return 1
+	}
+	defer desk.close()
+	desk.apply(&opts)
 
 	logger.Info("console started", "profile", opts.Profile.Name, "tenant", opts.Profile.TenantID, "realm", opts.Profile.RealmID, "sandbox", opts.Profile.Sandbox)
 	p := tea.NewProgram(ui.New(opts), tea.WithAltScreen())
