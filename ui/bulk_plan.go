@@ -199,12 +199,28 @@ func (p *bulkPlan) View() string {
 	if plan.InFlight > 0 {
 		who += fmt.Sprintf(" %s sent before the pause are settled first, not sent again.", plural(plan.InFlight, "request", "requests"))
 	}
-	head = append(head, wrap.Render(who))
+	head = append(head, wrap.Render(who+" "+actionEffect(plan.Action)))
 
 	tail := p.tailView()
 	used := lipgloss.Height(strings.Join(head, "\n")) + lipgloss.Height(tail) + 2
 	body := p.tablesView(p.height - used)
 	return strings.Join(head, "\n") + "\n\n" + body + "\n" + tail
+}
+
+// actionEffect says what the action does to each identity, in the
+// service's terms.
+func actionEffect(a bulk.Action) string {
+	switch a {
+	case bulk.ActionSend:
+		return "Each gets an enrollment email with a new single-use link."
+	case bulk.ActionSuspend:
+		return "Their status becomes suspended: they can no longer sign in or create passkeys until unsuspended."
+	case bulk.ActionUnsuspend:
+		return "Their status becomes active: they can sign in again."
+	case bulk.ActionDelete:
+		return "They are removed from the realm with their passkeys, enrollment jobs and group memberships. This cannot be undone."
+	}
+	return ""
 }
 
 // tablesView lists the first targets and the skipped identities in at
@@ -217,20 +233,21 @@ func (p *bulkPlan) tablesView(room int) string {
 
 	skipLines := 0
 	if len(plan.Skipped) > 0 {
-		skipLines = min(len(plan.Skipped), 3) + 1
+		skipLines = min(len(plan.Skipped), 3) + 2
 	}
 	targetRoom := max(room-skipLines-1, 2)
 	if plan.Count() == 0 {
 		lines = append(lines, st.Dim.Render("No identity to act on: every identity of the set is skipped."))
 	} else {
-		lines = append(lines, st.ColumnHead.Render("  "+pad("USERNAME", 24)+columnGap+pad("EMAIL", max(p.width-2-24-9-13-3*len(columnGap), 10))+
+		emailWidth := min(max(p.width-2-24-9-13-3*len(columnGap), 10), 40)
+		lines = append(lines, st.ColumnHead.Render("  "+pad("USERNAME", 24)+columnGap+pad("EMAIL", emailWidth)+
 			columnGap+pad("STATUS", 9)+columnGap+pad("ENROLLMENT", 13)))
 		shown := min(plan.Count(), targetRoom-1)
 		if shown < plan.Count() {
 			shown = max(shown-1, 1)
 		}
 		for _, t := range plan.Targets[:shown] {
-			lines = append(lines, "  "+pad(sanitize(t.Username), 24)+columnGap+pad(sanitize(t.Email), max(p.width-2-24-9-13-3*len(columnGap), 10))+
+			lines = append(lines, "  "+pad(sanitize(t.Username), 24)+columnGap+pad(sanitize(t.Email), emailWidth)+
 				columnGap+pad(sanitize(t.Status), 9)+columnGap+pad(sanitize(t.EnrollmentStatus), 13))
 		}
 		if shown < plan.Count() {
@@ -239,8 +256,12 @@ func (p *bulkPlan) tablesView(room int) string {
 	}
 	if len(plan.Skipped) > 0 {
 		lines = append(lines, st.Warn.Render(clip("Skipped "+skipSummary(plan.Skipped), p.width)))
-		for _, s := range plan.Skipped[:min(len(plan.Skipped), 3)] {
+		shown := min(len(plan.Skipped), 3)
+		for _, s := range plan.Skipped[:shown] {
 			lines = append(lines, "  "+pad(sanitize(s.Username), 24)+columnGap+st.Dim.Render(clip(sanitize(s.Reason), p.width-28)))
+		}
+		if shown < len(plan.Skipped) {
+			lines = append(lines, st.Dim.Render(fmt.Sprintf("  … and %d more skipped (c exports them too)", len(plan.Skipped)-shown)))
 		}
 	}
 	return strings.Join(lines, "\n")

@@ -116,6 +116,11 @@ func (p *bulkProgress) Update(msg tea.Msg) (screen, tea.Cmd) {
 			} else {
 				p.c.log.Info("bulk action ended", "action_id", p.plan.ID, "paused", out.result.Paused,
 					"succeeded", out.result.Succeeded, "failed", len(out.result.Failed))
+				if out.result.Finished {
+					// The selection has been acted on; keeping it would
+					// invite running the same action twice.
+					p.c.desk.sel.clear()
+				}
 			}
 			return p, tea.Batch(replaceScreen(p.id, newBulkResult(p.c, p.engine, out.result, out.err)),
 				broadcast(identitiesChangedMsg{}))
