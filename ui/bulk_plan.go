@@ -18,7 +18,7 @@ import (
 )
 
 // bulkPlan shows what a bulk action will do (how many, the first
-// identities, who is skipped and why), exports the target list to CSV, and
+// identities, source is skipped and why), exports the target list to CSV, and
 // starts the action after a confirmation: typing the realm's name for a
 // plan that asks for it (delete, suspend), enter for the others.
 type bulkPlan struct {
@@ -195,11 +195,11 @@ func (p *bulkPlan) View() string {
 		title = "Resume: " + title
 	}
 	head := []string{st.Title.Width(width).Render(title)}
-	who := "Who: " + sanitize(plan.Source) + "."
+	source := "Who: " + sanitize(plan.Source) + "."
 	if plan.InFlight > 0 {
-		who += fmt.Sprintf(" %s sent before the pause are settled first, not sent again.", plural(plan.InFlight, "request", "requests"))
+		source += fmt.Sprintf(" %s sent before the pause are settled first, not sent again.", plural(plan.InFlight, "request", "requests"))
 	}
-	head = append(head, wrap.Render(who+" "+actionEffect(plan.Action)))
+	head = append(head, wrap.Render(source+" "+actionEffect(plan.Action)))
 
 	tail := p.tailView()
 	used := lipgloss.Height(strings.Join(head, "\n")) + lipgloss.Height(tail) + 2
@@ -207,7 +207,7 @@ func (p *bulkPlan) View() string {
 	return strings.Join(head, "\n") + "\n\n" + body + "\n" + tail
 }
 
-// actionEffect says what the action does to each identity, in the
+// actionEffect describes what the action does to each identity, in the
 // service's terms.
 func actionEffect(a bulk.Action) string {
 	switch a {
@@ -242,26 +242,26 @@ func (p *bulkPlan) tablesView(room int) string {
 		emailWidth := min(max(p.width-2-24-9-13-3*len(columnGap), 10), 40)
 		lines = append(lines, st.ColumnHead.Render("  "+pad("USERNAME", 24)+columnGap+pad("EMAIL", emailWidth)+
 			columnGap+pad("STATUS", 9)+columnGap+pad("ENROLLMENT", 13)))
-		shown := min(plan.Count(), targetRoom-1)
-		if shown < plan.Count() {
-			shown = max(shown-1, 1)
+		listed := min(plan.Count(), targetRoom-1)
+		if listed < plan.Count() {
+			listed = max(listed-1, 1)
 		}
-		for _, t := range plan.Targets[:shown] {
+		for _, t := range plan.Targets[:listed] {
 			lines = append(lines, "  "+pad(sanitize(t.Username), 24)+columnGap+pad(sanitize(t.Email), emailWidth)+
 				columnGap+pad(sanitize(t.Status), 9)+columnGap+pad(sanitize(t.EnrollmentStatus), 13))
 		}
-		if shown < plan.Count() {
-			lines = append(lines, st.Dim.Render(fmt.Sprintf("  … and %d more (c exports the whole list)", plan.Count()-shown)))
+		if listed < plan.Count() {
+			lines = append(lines, st.Dim.Render(fmt.Sprintf("  … and %d more (c exports the whole list)", plan.Count()-listed)))
 		}
 	}
 	if len(plan.Skipped) > 0 {
 		lines = append(lines, st.Warn.Render(clip("Skipped "+skipSummary(plan.Skipped), p.width)))
-		shown := min(len(plan.Skipped), 3)
-		for _, s := range plan.Skipped[:shown] {
+		listed := min(len(plan.Skipped), 3)
+		for _, s := range plan.Skipped[:listed] {
 			lines = append(lines, "  "+pad(sanitize(s.Username), 24)+columnGap+st.Dim.Render(clip(sanitize(s.Reason), p.width-28)))
 		}
-		if shown < len(plan.Skipped) {
-			lines = append(lines, st.Dim.Render(fmt.Sprintf("  … and %d more skipped (c exports them too)", len(plan.Skipped)-shown)))
+		if listed < len(plan.Skipped) {
+			lines = append(lines, st.Dim.Render(fmt.Sprintf("  … and %d more skipped (c exports them too)", len(plan.Skipped)-listed)))
 		}
 	}
 	return strings.Join(lines, "\n")

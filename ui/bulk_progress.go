@@ -144,7 +144,7 @@ func (p *bulkProgress) KeyMap() help.KeyMap {
 	return helpKeys{short: []key.Binding{pause}, full: [][]key.Binding{{pause}}}
 }
 
-// phaseText says what the run is doing in words.
+// phaseText describes in words what the run is doing.
 func phaseText(pr bulk.Progress) string {
 	switch pr.Phase {
 	case bulk.PhaseReconciling:
