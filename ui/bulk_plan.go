@@ -18,7 +18,7 @@ import (
 )
 
 // bulkPlan shows what a bulk action will do (how many, the first
-// identities, source is skipped and why), exports the target list to CSV, and
+// identities, who is skipped and why), exports the target list to CSV, and
 // starts the action after a confirmation: typing the realm's name for a
 // plan that asks for it (delete, suspend), enter for the others.
 type bulkPlan struct {
