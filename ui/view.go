@@ -120,19 +120,6 @@ func (r *root) productionView() string {
 // on display and the spinner while a request is in flight.
 func (r *root) tabsView() string {
 	st := r.c.styles
-	var parts []string
-	for i, t := range r.tabs {
-		label := fmt.Sprintf("%d %s", i+1, t.stack[0].Title())
-		if i == r.active {
-			parts = append(parts, st.TabActive.Render(label))
-		} else {
-			parts = append(parts, st.TabInactive.Render(label))
-		}
-	}
-	left := strings.Join(parts, "   ")
-	if t := r.tabs[r.active]; len(t.stack) > 1 {
-		left += st.Dim.Render("  ›  ") + st.Title.Render(t.top().Title())
-	}
 	right := ""
 	switch {
 	case r.current().Busy():
@@ -140,11 +127,79 @@ func (r *root) tabsView() string {
 	case r.header.Busy():
 		right = r.spinner.View() + st.Dim.Render(" loading")
 	}
-	gap := r.width - lipgloss.Width(left) - lipgloss.Width(right)
-	if gap < 1 {
-		return ansi.Truncate(left, r.width, "")
+	avail := r.width
+	if right != "" {
+		avail -= lipgloss.Width(right) + 1
 	}
-	return left + strings.Repeat(" ", gap) + right
+	crumb := ""
+	if t := r.tabs[r.active]; len(t.stack) > 1 {
+		crumb = t.top().Title()
+	}
+
+	// Narrow windows cannot hold every tab title, the breadcrumb and the
+	// spinner, and the breadcrumb says where the user is, so tab titles
+	// shrink to their first word, then inactive tabs to their number key,
+	// before the breadcrumb is clipped.
+	var left string
+	for _, width := range []tabWidth{tabFull, tabShort, tabCompact} {
+		left = r.tabLabels(width)
+		if crumb != "" {
+			left += st.Dim.Render("  ›  ") + st.Title.Render(crumb)
+		}
+		if lipgloss.Width(left) <= avail {
+			break
+		}
+	}
+	if lipgloss.Width(left) > avail {
+		left = r.tabLabels(tabCompact)
+		if crumb != "" {
+			left += st.Dim.Render(" › ")
+			left += st.Title.Render(clip(crumb, max(avail-lipgloss.Width(left), 0)))
+		}
+		left = ansi.Truncate(left, max(avail, 0), "")
+	}
+	if right == "" {
+		return left
+	}
+	gap := r.width - lipgloss.Width(left) - lipgloss.Width(right)
+	return left + strings.Repeat(" ", max(gap, 1)) + right
+}
+
+// tabWidth is how much of each tab title the tab bar shows.
+type tabWidth int
+
+const (
+	tabFull    tabWidth = iota // every title whole
+	tabShort                   // the first word of every title
+	tabCompact                 // the active tab's first word, others by number only
+)
+
+// tabLabels renders the tab bar's labels at the given width.
+func (r *root) tabLabels(width tabWidth) string {
+	st := r.c.styles
+	sep := "   "
+	if width != tabFull {
+		sep = "  "
+	}
+	parts := make([]string, 0, len(r.tabs))
+	for i, t := range r.tabs {
+		title := t.stack[0].Title()
+		if width != tabFull {
+			if words := strings.Fields(title); len(words) > 0 {
+				title = words[0]
+			}
+		}
+		label := fmt.Sprintf("%d %s", i+1, title)
+		switch {
+		case i == r.active:
+			parts = append(parts, st.TabActive.Render(label))
+		case width == tabCompact:
+			parts = append(parts, st.TabInactive.Render(fmt.Sprintf("%d", i+1)))
+		default:
+			parts = append(parts, st.TabInactive.Render(label))
+		}
+	}
+	return strings.Join(parts, sep)
 }
 
 // statusLines draws the status line. An error or a warning wraps onto up
