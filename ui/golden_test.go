@@ -54,6 +54,8 @@ func maskView(view string) string {
 		m := maskRequestID.FindStringSubmatch(s)
 		return "request id" + m[1] + strings.Repeat("x", utf8.RuneCountInString(m[2]))
 	})
+	// The spinner's frame depends on how long the request has run.
+	view = maskSpinner.ReplaceAllString(view, "⠋")
 	return maskLink.ReplaceAllString(view, "credential-binding-jobs/JOB_ID:invokeAuthenticator?token=TOKEN")
 }
 
