@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -62,6 +64,8 @@ func (s *Sandbox) initState() error {
 	if s.st.realm(s.st.RealmID) != nil {
 		s.refreshTrustedOrigins()
 	}
+	s.rebaseOutbox()
+	s.st.Origin = s.url
 	if s.apiTokenNeedsRenewal() {
 		tok, err := s.mintManagementToken(allScopes, apiTokenTTL, "sandbox API token")
 		if err != nil {
@@ -73,19 +77,45 @@ func (s *Sandbox) initState() error {
 	return nil
 }
 
-// refreshTrustedOrigins adds the current origin to the seeded hosted_web
-// config: a restarted sandbox may listen on another port.
+// refreshTrustedOrigins puts the current origin into the seeded hosted_web
+// config, in place of the origin the state was saved with, because a
+// restarted sandbox may listen on another port. State files saved before
+// the origin was recorded get the current origin appended.
 func (s *Sandbox) refreshTrustedOrigins() {
 	c := s.st.configByID[s.st.AuthenticatorConfigID]
 	if c == nil {
 		return
 	}
-	for _, o := range c.Config.TrustedOrigins {
-		if o == s.url {
-			return
+	origins := c.Config.TrustedOrigins
+	if old := s.st.Origin; old != "" && old != s.url {
+		for i, o := range origins {
+			if o == old {
+				origins[i] = s.url
+			}
 		}
+		origins = slices.Compact(origins)
 	}
-	c.Config.TrustedOrigins = append(c.Config.TrustedOrigins, s.url)
+	if !slices.Contains(origins, s.url) {
+		origins = append(origins, s.url)
+	}
+	c.Config.TrustedOrigins = origins
+}
+
+// rebaseOutbox moves the binding links of stored outbox messages to the
+// current origin. Links are resolved by path and token hash, so only the
+// origin goes stale across a restart on another port. The origin is taken
+// from each link, which also covers state files without an Origin.
+func (s *Sandbox) rebaseOutbox() {
+	for i := range s.st.Outbox {
+		m := &s.st.Outbox[i]
+		at := strings.Index(m.Link, "/v1/")
+		if at <= 0 || m.Link[:at] == s.url {
+			continue
+		}
+		link := s.url + m.Link[at:]
+		m.Text = strings.ReplaceAll(m.Text, m.Link, link)
+		m.Link = link
+	}
 }
 
 func (s *Sandbox) apiTokenNeedsRenewal() bool {
@@ -94,6 +124,11 @@ func (s *Sandbox) apiTokenNeedsRenewal() bool {
 	}
 	claims, err := s.verifyJWT(s.st.APIToken)
 	if err != nil {
+		return true
+	}
+	// A token issued on another port names a dead origin in iss, and
+	// clients that derive endpoints from it would dial that port.
+	if iss, _ := claims["iss"].(string); iss != s.issuer(s.st.AdminRealmID, s.st.ManagementAppID) {
 		return true
 	}
 	exp, _ := claims["exp"].(float64)

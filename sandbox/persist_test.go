@@ -2,9 +2,12 @@ package sandbox
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,9 +45,11 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	a2 := newAPI(t, s2)
 	info2 := s2.Info()
 	if info2.TenantID != info1.TenantID || info2.RealmID != info1.RealmID || info2.ClientSecret != info1.ClientSecret ||
-		info2.AuthenticatorConfigID != info1.AuthenticatorConfigID || info2.APIToken != info1.APIToken {
+		info2.AuthenticatorConfigID != info1.AuthenticatorConfigID {
 		t.Errorf("Info changed across restart:\n%+v\n%+v", info1, info2)
 	}
+	// The old Info token names the old port in iss but still verifies.
+	mustStatus(t, do(t, http.MethodGet, a2.realmURL("/identities/"+id.ID), info1.APIToken, nil), http.StatusOK)
 	// Tokens minted before the restart still verify.
 	r := do(t, http.MethodGet, a2.realmURL("/identities/"+id.ID), oldToken, nil)
 	mustStatus(t, r, http.StatusOK)
@@ -57,6 +62,93 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	// path and token hash; rewrite its origin to the new sandbox.
 	newLink := s2.URL() + link[len(s1.URL()):]
 	mustStatus(t, do(t, http.MethodPost, newLink, "", nil), http.StatusSeeOther)
+}
+
+func TestRestartOnNewPortMovesOrigin(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	s1, err := Start(Options{DataFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1 := newAPI(t, s1)
+	id := a1.createIdentity("moved.port", "moved@example.com")
+	_, _, r := a1.createJob(id.ID, deliveryEmail, "")
+	mustStatus(t, r, http.StatusOK)
+	oldURL := s1.URL()
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Listening on the old address keeps it busy, so the restart gets
+	// another port for certain.
+	hold, err := net.Listen("tcp", strings.TrimPrefix(oldURL, "http://"))
+	if err != nil {
+		t.Fatalf("hold the old port: %v", err)
+	}
+	defer hold.Close()
+	s2 := startSandbox(t, Options{DataFile: file})
+	newURL := s2.URL()
+
+	var box struct{ Messages []OutboxMessage }
+	do(t, http.MethodGet, newURL+"/_sandbox/outbox", "", nil).decode(t, &box)
+	if len(box.Messages) == 0 {
+		t.Fatal("outbox is empty after restart")
+	}
+	for _, m := range box.Messages {
+		if !strings.HasPrefix(m.Link, newURL+"/v1/") {
+			t.Errorf("message %s link %q, want origin %s", m.ID, m.Link, newURL)
+		}
+		if strings.Contains(m.Text, oldURL) || !strings.Contains(m.Text, m.Link) {
+			t.Errorf("message %s text does not carry the rebased link:\n%s", m.ID, m.Text)
+		}
+	}
+	page := do(t, http.MethodGet, newURL+"/_sandbox/outbox.html", "", nil)
+	if strings.Contains(string(page.raw), oldURL) {
+		t.Error("outbox page still names the old origin")
+	}
+	// A rebased link works on the new port.
+	var mine []OutboxMessage
+	do(t, http.MethodGet, newURL+"/_sandbox/outbox?identity_id="+id.ID, "", nil).decode(t, &struct {
+		Messages *[]OutboxMessage `json:"messages"`
+	}{&mine})
+	if len(mine) != 1 {
+		t.Fatalf("%d messages for the new identity, want 1", len(mine))
+	}
+	mustStatus(t, do(t, http.MethodPost, mine[0].Link, "", nil), http.StatusSeeOther)
+
+	info := s2.Info()
+	claims := claimsOf(t, info.APIToken)
+	if iss, _ := claims["iss"].(string); !strings.HasPrefix(iss, newURL+"/") {
+		t.Errorf("Info API token iss %q, want origin %s", iss, newURL)
+	}
+	mustStatus(t, do(t, http.MethodGet, newAPI(t, s2).realmURL("/identities/"+id.ID), info.APIToken, nil), http.StatusOK)
+
+	var cfg AuthenticatorConfig
+	newAPI(t, s2).get("/authenticator-configs/"+info.AuthenticatorConfigID).decode(t, &cfg)
+	if slices.Contains(cfg.Config.TrustedOrigins, oldURL) || !slices.Contains(cfg.Config.TrustedOrigins, newURL) {
+		t.Errorf("trusted origins %q, want %s in place of %s", cfg.Config.TrustedOrigins, newURL, oldURL)
+	}
+}
+
+func TestRestartOnSamePortKeepsToken(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	s1, err := Start(Options{DataFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info1 := s1.Info()
+	addr := strings.TrimPrefix(s1.URL(), "http://")
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Start(Options{DataFile: file, Addr: addr})
+	if err != nil {
+		t.Skipf("the old port %s was taken before the restart: %v", addr, err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	if s2.Info().APIToken != info1.APIToken {
+		t.Error("a restart on the same port replaced the Info API token")
+	}
 }
 
 func TestPersistenceSavesWhileRunning(t *testing.T) {

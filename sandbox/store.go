@@ -55,6 +55,9 @@ type state struct {
 	PageSecret []byte `json:"page_secret"`
 	// APIToken is the all-scopes management token Info reports.
 	APIToken string `json:"api_token"`
+	// Origin is the sandbox URL when the state was last saved. A restart on
+	// another port replaces it in the stored URLs that name the sandbox.
+	Origin string `json:"origin,omitempty"`
 
 	Realms               []*Realm               `json:"realms"`
 	ResourceServers      []*ResourceServer      `json:"resource_servers"`
