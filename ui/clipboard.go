@@ -34,6 +34,6 @@ func copyToClipboard(w io.Writer, text, done string) tea.Cmd {
 		if _, err := io.WriteString(w, seq); err != nil {
 			return flashMsg{level: flashError, text: "Could not copy to the clipboard: " + describeError(err)}
 		}
-		return flashMsg{level: flashSuccess, text: done}
+		return flashMsg{level: flashInfo, text: done}
 	}
 }

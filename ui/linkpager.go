@@ -13,10 +13,11 @@ import (
 // than the window is cut, while here the terminal soft-wraps it, and
 // terminals copy a soft-wrapped line as one line.
 type linkPager struct {
-	username string
-	link     string
-	in       io.Reader
-	out      io.Writer
+	// heading is the line above the link that names it, without a colon.
+	heading string
+	link    string
+	in      io.Reader
+	out     io.Writer
 }
 
 func (p *linkPager) SetStdin(r io.Reader)  { p.in = r }
@@ -28,8 +29,8 @@ func (p *linkPager) Run() error {
 	if p.out == nil || p.in == nil {
 		return fmt.Errorf("no terminal to show the link on")
 	}
-	_, err := fmt.Fprintf(p.out, "\r\nSingle-use enrollment link for %s (select the whole line to copy it):\r\n\r\n%s\r\n\r\nPress Enter to return to biadmin. ",
-		p.username, p.link)
+	_, err := fmt.Fprintf(p.out, "\r\n%s (select the whole line to copy it):\r\n\r\n%s\r\n\r\nPress Enter to return to biadmin. ",
+		p.heading, p.link)
 	if err != nil {
 		return err
 	}
@@ -46,6 +47,12 @@ type linkShownMsg struct{ err error }
 // showLinkAlone hands the terminal to a linkPager for link. The link is
 // sanitized first: it came from the API.
 func showLinkAlone(link, username string) tea.Cmd {
-	p := &linkPager{username: sanitize(username), link: sanitize(link)}
+	return showAlone("Single-use enrollment link for "+sanitize(username), link)
+}
+
+// showAlone hands the terminal to a linkPager for link under heading, which
+// the caller has made safe. The link is sanitized here.
+func showAlone(heading, link string) tea.Cmd {
+	p := &linkPager{heading: heading, link: sanitize(link)}
 	return tea.Exec(p, func(err error) tea.Msg { return linkShownMsg{err: err} })
 }

@@ -448,14 +448,16 @@ func (t *loginTester) KeyMap() help.KeyMap {
 		cancel := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel test"))
 		copyURL := k.Copy
 		copyURL.SetHelp("c", "copy sign-in URL")
+		showURL := k.ShowLink
+		showURL.SetHelp("o", "show URL alone")
 		short := []key.Binding{cancel}
 		if t.run != nil && t.run.waiting {
 			short = append(short, k.PasteRedirect)
 		}
 		if t.run != nil && t.run.authURL != "" {
-			short = append(short, copyURL)
+			short = append(short, copyURL, showURL)
 		}
-		return helpKeys{short: short, full: [][]key.Binding{{cancel, k.PasteRedirect, copyURL}, {k.Up, k.Down, k.PageUp, k.PageDown}}}
+		return helpKeys{short: short, full: [][]key.Binding{{cancel, k.PasteRedirect, copyURL, showURL}, {k.Up, k.Down, k.PageUp, k.PageDown}}}
 	case t.phase == loginDone:
 		settings := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "settings"))
 		token := k.Choose

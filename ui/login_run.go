@@ -281,7 +281,10 @@ func (t *loginTester) runningKey(msg tea.KeyMsg) tea.Cmd {
 		run.pasteErr = ""
 		return run.paste.Focus()
 	case key.Matches(msg, k.Copy) && run.authURL != "":
-		return copyToClipboard(t.c.clipboard, run.authURL, "Copied the sign-in URL to the clipboard.")
+		return copyToClipboard(t.c.clipboard, run.authURL,
+			"Sent the sign-in URL to the terminal clipboard (OSC 52); if nothing was copied, press o to show it alone.")
+	case key.Matches(msg, k.ShowLink) && run.authURL != "":
+		return showAlone("Sign-in URL of the login test", run.authURL)
 	}
 	t.scrollKey(msg)
 	return nil
@@ -378,7 +381,8 @@ func (t *loginTester) doneKey(msg tea.KeyMsg) tea.Cmd {
 		secret := tokenSecret(run.report.Tokens, t.tokenSel)
 		t.c.log.Info("login test token copied", "screen", t.title, "run", run.id, "token", tokenNames[t.tokenSel])
 		return copyToClipboard(t.c.clipboard, secret.Reveal(),
-			fmt.Sprintf("Copied the %s (%d chars) to the clipboard.", tokenNames[t.tokenSel], secret.Len()))
+			fmt.Sprintf("Sent the %s (%d chars) to the terminal clipboard (OSC 52); if nothing was copied, press v to show it.",
+				tokenNames[t.tokenSel], secret.Len()))
 	}
 	t.scrollKey(msg)
 	return nil

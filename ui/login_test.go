@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -337,7 +338,7 @@ func TestLoginTesterPasses(t *testing.T) {
 	// The access token is shown only on request, and copied whole.
 	tm.Send(keyMsg("v"))
 	tm.Send(keyMsg("c"))
-	waitForText(t, tm, "Copied the access token (")
+	waitForText(t, tm, "Sent the access token (")
 	tm.Send(keyMsg("v"))
 	// r runs the same test again.
 	tm.Send(keyMsg("r"))
@@ -673,11 +674,18 @@ func manualTester(t *testing.T, width, height int) (*loginTester, string) {
 	return lt, authURL
 }
 
-func TestLoginTesterManualURLWhole(t *testing.T) {
+func TestLoginTesterManualURLCutWithMark(t *testing.T) {
 	lt, authURL := manualTester(t, 80, 24)
 	view := lt.View()
-	if !slices.Contains(strings.Split(view, "\n"), authURL) {
-		t.Errorf("the URL is not whole on a line of its own:\n%s", view)
+	lines := strings.Split(view, "\n")
+	cut := slices.IndexFunc(lines, func(l string) bool {
+		return strings.HasSuffix(l, "…") && strings.HasPrefix(authURL, strings.TrimSuffix(l, "…"))
+	})
+	if cut < 0 {
+		t.Errorf("the URL is not cut with a mark at 80 columns:\n%s", view)
+	}
+	if !strings.Contains(view, "o to show the URL alone") {
+		t.Errorf("the view does not say that o shows the URL alone:\n%s", view)
 	}
 	if !lt.InputFocused() || !strings.Contains(view, "Redirect URL:") {
 		t.Errorf("the paste field does not have focus (focused %v):\n%s", lt.InputFocused(), view)
@@ -685,11 +693,48 @@ func TestLoginTesterManualURLWhole(t *testing.T) {
 	if strings.Contains(view, "█") {
 		t.Errorf("a QR code is drawn in a window too small for it:\n%s", view)
 	}
-	if !strings.Contains(view, "Enlarge the window") {
-		t.Errorf("the view does not say how to see the QR code:\n%s", view)
-	}
 	if got := len(strings.Split(view, "\n")); got != lt.height {
 		t.Errorf("the view has %d lines, want the body's %d", got, lt.height)
+	}
+}
+
+func TestLoginTesterManualURLWholeWhenWide(t *testing.T) {
+	lt, authURL := manualTester(t, 400, 24)
+	if view := lt.View(); !slices.Contains(strings.Split(view, "\n"), authURL) {
+		t.Errorf("the URL is not whole on a line of its own at 400 columns:\n%s", view)
+	}
+	if view := lt.View(); !strings.Contains(view, "A larger window shows a QR code.") {
+		t.Errorf("a window too low for the QR code does not say so:\n%s", view)
+	}
+}
+
+// TestLoginTesterShowURLAlone checks that o hands the terminal to a pager
+// with the whole sign-in URL, after esc left the paste field.
+func TestLoginTesterShowURLAlone(t *testing.T) {
+	lt, authURL := manualTester(t, 80, 24)
+	lt.run.authURL = authURL
+	lt.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if lt.InputFocused() {
+		t.Fatal("esc did not leave the paste field")
+	}
+	_, cmd := lt.Update(keyMsg("o"))
+	if cmd == nil {
+		t.Fatal("o gives no command")
+	}
+	// tea.Exec's message is unexported; reflection reads the pager in it.
+	msg := reflect.ValueOf(cmd())
+	if msg.Kind() != reflect.Struct || msg.NumField() == 0 {
+		t.Fatalf("o gives %T, not an exec message", cmd())
+	}
+	pager := msg.Field(0).Elem()
+	if pager.Type() != reflect.TypeOf(&linkPager{}) {
+		t.Fatalf("o runs %v, want a *linkPager", pager.Type())
+	}
+	if got := pager.Elem().FieldByName("link").String(); got != authURL {
+		t.Errorf("the pager shows %q, want the sign-in URL %q", got, authURL)
+	}
+	if got := pager.Elem().FieldByName("heading").String(); !strings.Contains(got, "Sign-in URL") {
+		t.Errorf("the pager's heading %q does not say it is the sign-in URL", got)
 	}
 }
 

@@ -442,19 +442,20 @@ func (t *loginTester) footerLines() []string {
 	if run.manual != nil {
 		lines = append(lines, "")
 		lines = append(lines, strings.Split(st.Warn.Width(max(t.width, 1)).Render(sentence(sanitize(run.manual.Message))), "\n")...)
-		// The URL stays whole on one line, so selecting it in the
-		// terminal copies all of it. The terminal cuts a line wider than
-		// the window, and then c copies the URL instead.
-		lines = append(lines, sanitize(run.manual.URL))
-		if qr := t.qrLines(len(lines)); qr != nil {
-			lines = append(lines, qr...)
-		} else if run.manual.QRCode != "" {
-			copyHint := "c copies the URL."
-			if run.pasting {
-				copyHint = "esc and then c copies the URL."
-			}
-			lines = append(lines, st.Hint.Render(clip("Enlarge the window to see the URL as a QR code; "+copyHint, t.width)))
+		// The console cuts a line at the window edge, so a URL wider
+		// than the window ends in a mark, and o shows it whole on the
+		// plain terminal, where it soft-wraps and copies as one line.
+		lines = append(lines, clip(sanitize(run.manual.URL), t.width))
+		keysHint := "Press o to show the URL alone or c to copy it."
+		if run.pasting {
+			keysHint = "Press esc, then o to show the URL alone or c to copy it."
 		}
+		qr := t.qrLines(len(lines) + 1)
+		if more := " A larger window shows a QR code."; qr == nil && run.manual.QRCode != "" && ansi.StringWidth(keysHint+more) <= t.width {
+			keysHint += more
+		}
+		lines = append(lines, st.Hint.Render(clip(keysHint, t.width)))
+		lines = append(lines, qr...)
 	} else if run.waiting {
 		lines = append(lines, "")
 		text := "Sign in in the browser. The test is " + sanitize(run.waitMsg) + ". Press p to paste the address the browser ended on."

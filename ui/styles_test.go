@@ -35,7 +35,7 @@ func TestNoColorStylesHaveNoColour(t *testing.T) {
 func TestLinkPagerPrintsLinkOnOneLine(t *testing.T) {
 	link := "http://127.0.0.1:1/v1/tenants/t/realms/r/identities/i/credential-binding-jobs/j:invokeAuthenticator?token=abc"
 	var out bytes.Buffer
-	p := &linkPager{username: "alice", link: link}
+	p := &linkPager{heading: "Single-use enrollment link for alice", link: link}
 	p.SetStdin(strings.NewReader("\n"))
 	p.SetStdout(&out)
 	if err := p.Run(); err != nil {
