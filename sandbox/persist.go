@@ -209,26 +209,32 @@ func (s *Sandbox) save() error {
 	dir := filepath.Dir(s.opts.DataFile)
 	tmp, err := os.CreateTemp(dir, ".sandbox-state-*")
 	if err != nil {
-		return fmt.Errorf("save state: %w", err)
+		return s.saveError(err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save state: %w", err)
+		return s.saveError(err)
 	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save state: %w", err)
+		return s.saveError(err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save state: %w", err)
+		return s.saveError(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save state: %w", err)
+		return s.saveError(err)
 	}
 	if err := os.Rename(tmp.Name(), s.opts.DataFile); err != nil {
-		return fmt.Errorf("save state: %w", err)
+		return s.saveError(err)
 	}
 	return nil
+}
+
+// saveError names the state file, because the underlying error names only
+// the temporary file beside it.
+func (s *Sandbox) saveError(err error) error {
+	return fmt.Errorf("write state file %s: %w", s.opts.DataFile, err)
 }

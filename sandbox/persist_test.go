@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -166,6 +168,49 @@ func TestPersistenceSavesWhileRunning(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("the state file never contained the new identity")
+}
+
+func TestStartRejectsUnwritableDataFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "missing", "state.json")
+	s, err := Start(Options{DataFile: file})
+	if err == nil {
+		s.Close()
+		t.Fatal("Start accepted a data file in a missing directory")
+	}
+	if !strings.Contains(err.Error(), "write state file "+file+":") {
+		t.Errorf("error %q does not name the state file", err)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("error %q does not wrap the cause", err)
+	}
+}
+
+func TestCloseSaveErrorReadsOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "state.json")
+	s, err := Start(Options{DataFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Close()
+	if err == nil {
+		t.Fatal("Close saved into a removed directory")
+	}
+	if n := strings.Count(err.Error(), "state file"); n != 1 {
+		t.Errorf("error %q says state file %d times, want once", err, n)
+	}
+	if strings.Contains(err.Error(), "save state") {
+		t.Errorf("error %q keeps the old save state prefix", err)
+	}
+	if !strings.Contains(err.Error(), file) {
+		t.Errorf("error %q does not name the state file", err)
+	}
 }
 
 func TestPersistenceRejectsOtherVersion(t *testing.T) {

@@ -108,6 +108,16 @@ func Start(opts Options) (*Sandbox, error) {
 		ln.Close()
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
+	// Saving once now reports an unwritable DataFile before any change is
+	// accepted, instead of at Close when the changes would be lost.
+	if err := s.save(); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	select {
+	case <-s.dirty:
+	default:
+	}
 
 	s.apiRoutes = s.routes()
 	s.oidcMux = http.NewServeMux()

@@ -50,7 +50,7 @@ func runSandbox(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	<-sig
 	if err := sb.Close(); err != nil {
-		fmt.Fprintln(stderr, "biadmin sandbox: saving state:", err)
+		fmt.Fprintln(stderr, "biadmin sandbox:", err)
 		return 1
 	}
 	return 0
