@@ -324,6 +324,11 @@ func (r *root) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return r.quit()
 	}
 	if r.tooSmall() {
+		// A focused input takes keys as at any size, so q is typed, not
+		// a quit; other keys wait, as nothing shows what they would do.
+		if r.current().InputFocused() {
+			return r.updateCurrent(msg)
+		}
 		if key.Matches(msg, k.Quit) {
 			return r.quit()
 		}

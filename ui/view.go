@@ -54,8 +54,12 @@ func (r *root) View() string {
 }
 
 func (r *root) tooSmallView() string {
-	text := fmt.Sprintf("The window is too small (%dx%d). biadmin needs at least %dx%d: enlarge the window, or press q to quit.",
-		r.width, r.height, minWidth, minHeight)
+	quit := "q"
+	if r.current().InputFocused() {
+		quit = "ctrl+c"
+	}
+	text := fmt.Sprintf("The window is too small (%dx%d). biadmin needs at least %dx%d: enlarge the window, or press %s to quit.",
+		r.width, r.height, minWidth, minHeight, quit)
 	wrapped := lipgloss.NewStyle().Width(max(r.width, 1)).Render(text)
 	return fitHeight(wrapped, r.height)
 }
