@@ -6,13 +6,14 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 )
 
 // Sandbox-only endpoints under /_sandbox/ (no authentication: the sandbox
 // listens on loopback and exists for tests and demos):
 //
-//	GET    /_sandbox/outbox       {"messages":[...]} in send order; optional ?to= and ?identity_id=
+//	GET    /_sandbox/outbox       {"messages":[...]} oldest first by sent_time; optional ?to= and ?identity_id=
 //	DELETE /_sandbox/outbox       empties the outbox
 //	GET    /_sandbox/outbox.html  the same as an HTML page, newest first
 //	GET    /_sandbox/faults       current fault settings as JSON
@@ -96,13 +97,34 @@ func (s *Sandbox) serveOutboxHTML(w http.ResponseWriter) {
 	}{msgs, total})
 }
 
-var outboxPage = template.Must(template.New("outbox").Funcs(template.FuncMap{
-	"when": func(t time.Time) string { return t.Format(time.RFC3339) },
-}).Parse(`<!doctype html>
+// pageFuncs are the helpers of the outbox and landing page templates.
+var pageFuncs = template.FuncMap{
+	"when":  func(t time.Time) string { return t.Format(time.RFC3339) },
+	"count": countNoun,
+}
+
+// countNoun formats n with the singular or plural noun.
+func countNoun(n int, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return strconv.Itoa(n) + " " + plural
+}
+
+// sortOutbox puts messages in sent_time order, oldest first, so the JSON
+// view can list them as stored and the HTML view in reverse. The seed sends
+// in identity order with random times, and state files written before this
+// sort may hold that order. New messages are sent now, so appending keeps
+// the order.
+func sortOutbox(msgs []OutboxMessage) {
+	slices.SortStableFunc(msgs, func(a, b OutboxMessage) int { return a.SentTime.Compare(b.SentTime) })
+}
+
+var outboxPage = template.Must(template.New("outbox").Funcs(pageFuncs).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sandbox outbox</title>` + pageStyle + `</head>
 <body>
 <h1>Sandbox outbox</h1>
-<p class="muted">{{.Total}} message(s), newest first{{if gt .Total (len .Messages)}}; showing {{len .Messages}}{{end}}. Nothing here was really sent. <a href="/">Sandbox home</a> · <a href="/_sandbox/outbox">JSON</a></p>
+<p class="muted">{{count .Total "message" "messages"}}, newest first{{if gt .Total (len .Messages)}}; showing {{len .Messages}}{{end}}. Nothing here was really sent. <a href="/">Sandbox home</a> · <a href="/_sandbox/outbox">JSON</a></p>
 <table>
 <tr><th>Sent</th><th>To</th><th>Subject</th><th>Link</th></tr>
 {{range .Messages}}<tr><td>{{when .SentTime}}</td><td>{{.To}}</td><td>{{.Subject}}</td><td><a href="{{.Link}}">open binding link</a><br><span class="muted">job {{.JobID}}</span></td></tr>
@@ -159,7 +181,7 @@ type landingData struct {
 	Identities, Outbox                                             int
 }
 
-var landingPage = template.Must(template.New("landing").Parse(`<!doctype html>
+var landingPage = template.Must(template.New("landing").Funcs(pageFuncs).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Beyond Identity sandbox</title>` + pageStyle + `</head>
 <body>
 <h1>Beyond Identity sandbox</h1>
@@ -167,10 +189,10 @@ var landingPage = template.Must(template.New("landing").Parse(`<!doctype html>
 <table>
 <tr><th>API and auth base URL</th><td><code>{{.URL}}</code></td></tr>
 <tr><th>Tenant</th><td><code>{{.Tenant}}</code></td></tr>
-<tr><th>Realm</th><td>{{.RealmName}} <code>{{.Realm}}</code> ({{.Identities}} identities)</td></tr>
+<tr><th>Realm</th><td>{{.RealmName}} <code>{{.Realm}}</code> ({{count .Identities "identity" "identities"}})</td></tr>
 <tr><th>Admin realm</th><td><code>{{.AdminRealm}}</code></td></tr>
 <tr><th>Demo app issuer</th><td><code>{{.Issuer}}</code></td></tr>
 </table>
-<p><a href="/_sandbox/outbox.html">Outbox</a> ({{.Outbox}} messages): enrollment emails with their binding links. <a href="/_sandbox/faults">Fault settings</a> (JSON).</p>
+<p><a href="/_sandbox/outbox.html">Outbox</a> ({{count .Outbox "message" "messages"}}): enrollment emails with their binding links. <a href="/_sandbox/faults">Fault settings</a> (JSON).</p>
 </body></html>
 `))

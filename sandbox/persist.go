@@ -65,6 +65,7 @@ func (s *Sandbox) initState() error {
 		s.refreshTrustedOrigins()
 	}
 	s.rebaseOutbox()
+	sortOutbox(s.st.Outbox)
 	s.st.Origin = s.url
 	if s.apiTokenNeedsRenewal() {
 		tok, err := s.mintManagementToken(allScopes, apiTokenTTL, "sandbox API token")
