@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -99,9 +103,55 @@ func describeError(err error) string {
 	case errors.Is(err, client.ErrUnauthorized):
 		// The token endpoint rejected a profile's client credentials.
 		return sanitize(err.Error() + "; check the client ID and client secret" + profileClause(profile))
-	default:
-		return sanitize(err.Error())
 	}
+	if text, ok := describeNetworkError(err); ok {
+		if profile.Name != "" {
+			text += " (profile " + profile.Name + ")"
+		}
+		return text
+	}
+	return sanitize(err.Error())
+}
+
+// describeNetworkError words a request that got no HTTP response: the
+// host it went to, why, and what to check. It names only the host and
+// port, because the rest of the URL may carry a token. It reports false
+// for an error that is not about the network.
+func describeNetworkError(err error) (string, bool) {
+	var urlErr *url.Error
+	if !errors.As(err, &urlErr) {
+		return "", false
+	}
+	host := "the server"
+	if u, perr := url.Parse(urlErr.URL); perr == nil && u.Host != "" {
+		host = sanitize(u.Host)
+	}
+	var (
+		dnsErr *net.DNSError
+		opErr  *net.OpError
+		reason string
+	)
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		reason = "no such host name"
+	case errors.As(err, &dnsErr):
+		reason = "the DNS lookup failed"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		reason = "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		reason = "connection reset"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		reason = "no route to the host"
+	case urlErr.Timeout():
+		reason = "timed out"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		reason = "the connection closed before a response"
+	case errors.As(err, &opErr):
+		reason = sanitize(opErr.Err.Error())
+	default:
+		reason = sanitize(urlErr.Err.Error())
+	}
+	return "could not reach " + host + " (" + reason + "); check that the service is up and that the profile's api_base_url or region is right", true
 }
 
 // profileClause names the profile and its credentials for the end of a

@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -573,3 +577,60 @@ func TestShareWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeErrorNetwork checks that a request that reached no server is
+// worded with the host alone, never the path or query, which may carry a
+// token.
+func TestDescribeErrorNetwork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	api, err := client.New(client.Options{
+		BaseURL: "http://" + addr, TenantID: "t", RealmID: "r",
+		Token: client.StaticToken("secret-token"), MaxRetries: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, refused := api.ListIdentities(ctx, client.ListIdentitiesOptions{ListOptions: client.ListOptions{PageSize: 200}})
+	if refused == nil {
+		t.Fatal("ListIdentities against a closed port succeeded")
+	}
+
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"connection refused", refused, "could not reach " + addr + " (connection refused); check that the service is up and that the profile's api_base_url or region is right"},
+		{"unknown host", &url.Error{Op: "Get", URL: "https://api.example.invalid/v1/x?token=abc", Err: &net.DNSError{Err: "no such host", Name: "api.example.invalid", IsNotFound: true}},
+			"could not reach api.example.invalid (no such host name); check that the service is up and that the profile's api_base_url or region is right"},
+		{"dial timeout", fmt.Errorf("GetRealm: %w", &url.Error{Op: "Get", URL: "https://10.0.0.1:443/v1", Err: &net.OpError{Op: "dial", Net: "tcp", Err: timeoutError{}}}),
+			"could not reach 10.0.0.1:443 (timed out); check that the service is up and that the profile's api_base_url or region is right"},
+		{"with profile", withProfile(refused, ProfileInfo{Name: "prod", Credentials: "an API token"}),
+			"could not reach " + addr + " (connection refused); check that the service is up and that the profile's api_base_url or region is right (profile prod)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := describeError(c.err)
+			if got != c.want {
+				t.Errorf("describeError(%v)\n = %q\nwant %q", c.err, got, c.want)
+			}
+			if strings.Contains(got, "/v1") || strings.Contains(got, "token") {
+				t.Errorf("describeError(%v) = %q shows more of the URL than the host", c.err, got)
+			}
+		})
+	}
+}
+
+// timeoutError is a net.Error that timed out, as a dial timeout is.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }

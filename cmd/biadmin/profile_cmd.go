@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"slices"
 	"time"
@@ -102,7 +104,7 @@ func runProfileAdd(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if err := checkToken(p, *token); err != nil {
-		fmt.Fprintln(stderr, "biadmin profile add: the token was not accepted:", err)
+		fmt.Fprintln(stderr, "biadmin profile add:", checkTokenFailure(err))
 		return 1
 	}
 	if err := cfg.SaveProfile(p); err != nil {
@@ -116,6 +118,38 @@ func runProfileAdd(args []string, stdout, stderr io.Writer) int {
 
 // checkToken reads the realm with the token, which proves the tenant, the
 // realm and the base URL in one call.
+// checkTokenFailure words why checkToken failed. Only a 401 or 403 means
+// the service turned the token down; any other failure says nothing about
+// the token.
+func checkTokenFailure(err error) string {
+	var urlErr *url.Error
+	switch {
+	case errors.Is(err, client.ErrUnauthorized), errors.Is(err, client.ErrForbidden):
+		return "the token was not accepted: " + err.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the API did not answer in time, so the token was not checked and nothing was saved; check the network and that the service is up"
+	case errors.As(err, &urlErr):
+		// Only the host is named: the rest of a URL may carry a token.
+		host := "the API"
+		if u, perr := url.Parse(urlErr.URL); perr == nil && u.Host != "" {
+			host = u.Host
+		}
+		var (
+			opErr  *net.OpError
+			sysErr *os.SyscallError
+			reason = urlErr.Err.Error()
+		)
+		if errors.As(err, &sysErr) {
+			reason = sysErr.Err.Error()
+		} else if errors.As(err, &opErr) {
+			reason = opErr.Err.Error()
+		}
+		return "could not reach " + host + " (" + reason + "), so the token was not checked and nothing was saved; " +
+			"check that the service is up and that the token is for the region you expect"
+	}
+	return "could not check the token, so nothing was saved: " + err.Error()
+}
+
 func checkToken(p *config.Profile, token string) error {
 	apiBase, _, err := p.Endpoints()
 	if err != nil {

@@ -162,3 +162,32 @@ func TestProfileAddRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestProfileAddUnreachableAPI checks that a token that could not be sent
+// is not called rejected: the sandbox that minted it is gone.
+func TestProfileAddUnreachableAPI(t *testing.T) {
+	sb := startSandboxForTest(t)
+	info := sb.Info()
+	host := strings.TrimPrefix(sb.URL(), "http://")
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	code, stdout, stderr := runCommand("profile", "add", "--config", path, "--token", info.APIToken, "--realm", info.RealmID)
+	if code != 1 {
+		t.Errorf("exit status = %d, want 1\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	want := "could not reach " + host + " (connection refused), so the token was not checked"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+	}
+	if strings.Contains(stderr, "not accepted") {
+		t.Errorf("stderr = %q calls an unsent token rejected", stderr)
+	}
+	if strings.Contains(stderr, "/v1/") {
+		t.Errorf("stderr = %q shows the request path, not only the host", stderr)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a config file was written: %v", err)
+	}
+}
