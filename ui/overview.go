@@ -103,7 +103,7 @@ func (o *overview) handleResult(msg resultMsg) tea.Cmd {
 	s.phase = scanDone
 	s.jobs = nil // the summaries are not needed once every identity is filed
 	s.ended = o.c.now()
-	o.c.log.Info("enrollment count done", "identities", s.identitiesRead, "jobs", s.jobsRead)
+	o.c.log.Info("enrollment count done", "identities", s.identitiesRead, "jobs", s.jobsCounted, "jobs_read", s.jobsRead)
 	return nil
 }
 
@@ -248,7 +248,7 @@ func (o *overview) resultView() string {
 	s := &o.scan
 	width := max(o.width, 1)
 	summary := fmt.Sprintf("Counted %s and %s %s.", plural(s.identitiesRead, "identity", "identities"),
-		plural(s.jobsRead, "enrollment job", "enrollment jobs"), relativeTime(s.ended, o.c.now()))
+		plural(s.jobsCounted, "enrollment job", "enrollment jobs"), relativeTime(s.ended, o.c.now()))
 	var lines []string
 	lines = append(lines, st.Dim.Width(width).Render(summary), "")
 	ruleWidth := max(width-2-bucketNameWidth-bucketCountWidth-bucketShareWidth-3*len(columnGap), 10)

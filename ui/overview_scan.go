@@ -52,10 +52,14 @@ type jobSummary struct {
 	newest      int64 // unix nanoseconds of the newest job's create_time
 	newestState string
 	live        uint8
+	// count is how many jobs the identity has, so a group's count can
+	// leave out the jobs of identities outside it.
+	count uint32
 }
 
 // addJob folds one job into the identity's summary.
 func (s *jobSummary) addJob(j client.CredentialBindingJob) {
+	s.count++
 	switch j.State {
 	case client.JobLinkSent:
 		s.live = max(s.live, liveSent)
@@ -121,6 +125,9 @@ type overviewScan struct {
 
 	identitiesRead  int
 	identitiesTotal int
+	// jobsCounted is how many of the jobs read belong to the identities
+	// counted: for a group, only its members' jobs.
+	jobsCounted int
 
 	counts  [bucketCount]int
 	ids     [bucketCount][]string
@@ -177,6 +184,7 @@ func (s *overviewScan) add(p scanPage) string {
 	s.identitiesTotal = p.identities.TotalSize
 	for _, id := range p.identities.Items {
 		js, ok := s.jobs[id.ID]
+		s.jobsCounted += int(js.count)
 		b := classify(id, js, ok)
 		s.counts[b]++
 		s.ids[b] = append(s.ids[b], id.ID)

@@ -144,6 +144,24 @@ func TestOverviewGroupAndBucketFilter(t *testing.T) {
 		members[id] = true
 	}
 	want := env.expectedBuckets(t, members)
+	// The summary counts the members' jobs, not the realm's.
+	memberJobs, realmJobs := 0, 0
+	ctx := testContext(t)
+	for id := range members {
+		jobs, err := env.check.ListCredentialBindingJobs(ctx, id, client.ListOptions{PageSize: 200})
+		if err != nil {
+			t.Fatalf("list jobs of %s: %v", id, err)
+		}
+		memberJobs += len(jobs.Items)
+	}
+	all, err := env.check.ListCredentialBindingJobs(ctx, "-", client.ListOptions{PageSize: 1})
+	if err != nil {
+		t.Fatalf("list the realm's jobs: %v", err)
+	}
+	realmJobs = all.TotalSize
+	if memberJobs == realmJobs {
+		t.Fatalf("the group's members have all %d of the realm's jobs, so the test proves nothing", realmJobs)
+	}
 
 	tm := env.run(t, 100, 30)
 	tm.Send(keyMsg("3"))
@@ -152,7 +170,8 @@ func TestOverviewGroupAndBucketFilter(t *testing.T) {
 		tm.Send(keyMsg("down"))
 	}
 	tm.Send(keyMsg("o"))
-	waitForText(t, tm, "Enrollment overview of group Engineering", fmt.Sprintf("Counted %d identities", len(members)))
+	waitForText(t, tm, "Enrollment overview of group Engineering",
+		fmt.Sprintf("Counted %s and %s", plural(len(members), "identity", "identities"), plural(memberJobs, "enrollment job", "enrollment jobs")))
 
 	// The first bucket with identities is listed with enter.
 	first := bucket(0)
