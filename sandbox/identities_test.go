@@ -3,6 +3,7 @@ package sandbox
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -210,6 +211,66 @@ func TestRealmAndTenant(t *testing.T) {
 		mustStatus(t, r, http.StatusBadRequest)
 		if _, ok := r.apiError(t).violation("realm.display_name"); !ok {
 			t.Errorf("display_name %q: %s", bad, r.raw)
+		}
+	}
+}
+
+// The spec gives display_name and traits.username one length rule and one
+// pattern, so each value must get the same answer in both fields.
+func TestNameFieldsRulesAlike(t *testing.T) {
+	s := startSandbox(t, Options{})
+	a := newAPI(t, s)
+
+	tests := []struct {
+		name  string
+		value string
+		want  int
+		// description is part of the violation expected for a rejected value.
+		description string
+	}{
+		{"NUL", "nul\x00name", http.StatusOK, ""},
+		{"ESC", "esc\x1bname", http.StatusOK, ""},
+		{"CR", "cr\rname", http.StatusOK, ""},
+		{"backspace", "bs\bname", http.StatusOK, ""},
+		{"ANSI color sequence", "esc\x1b[31mname", http.StatusBadRequest, "contains '[', which is not allowed"},
+		{"forbidden character", "semi;colon", http.StatusBadRequest, "contains ';', which is not allowed"},
+		{"64 characters", strings.Repeat("é", 64), http.StatusOK, ""},
+		{"65 characters", strings.Repeat("é", 65), http.StatusBadRequest, "exceeds 64 characters"},
+	}
+	for i, tt := range tests {
+		asUsername := map[string]any{"identity": map[string]any{
+			"traits": map[string]any{"type": "traits_v0", "username": tt.value},
+		}}
+		asDisplayName := map[string]any{"identity": map[string]any{
+			"display_name": tt.value,
+			"traits":       map[string]any{"type": "traits_v0", "username": "alike." + strconv.Itoa(i)},
+		}}
+		results := map[string]response{
+			"identity.traits.username": a.send(http.MethodPost, "/identities", asUsername),
+			"identity.display_name":    a.send(http.MethodPost, "/identities", asDisplayName),
+		}
+		for field, r := range results {
+			if r.status != tt.want {
+				t.Errorf("%s in %s: status %d, want %d: %s", tt.name, field, r.status, tt.want, r.raw)
+				continue
+			}
+			if tt.want != http.StatusOK {
+				got, _ := r.apiError(t).violation(field)
+				if !strings.Contains(got, tt.description) {
+					t.Errorf("%s in %s: violation %q, want it to contain %q", tt.name, field, got, tt.description)
+				}
+			}
+		}
+		if tt.want != http.StatusOK || results["identity.traits.username"].status != http.StatusOK {
+			continue
+		}
+
+		// An accepted username can be found again with the filter.
+		filter := `traits.username eq "` + tt.value + `"`
+		p, r := a.listIdentities(url.Values{"filter": {filter}})
+		mustStatus(t, r, http.StatusOK)
+		if len(p.Identities) != 1 || p.Identities[0].Traits.Username != tt.value {
+			t.Errorf("%s: filter found %s", tt.name, r.raw)
 		}
 	}
 }

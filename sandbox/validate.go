@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -9,6 +10,13 @@ import (
 // Field rules shared by tenant, realm, identity and group names and by
 // usernames: 1 to 64 characters, none of the characters excluded by the
 // spec's pattern ^[^{}[\]<>;:?\\/|*^%$#=~`!]*$.
+//
+// Control characters (NUL, ESC, CR, backspace) are accepted in every one of
+// these fields, because the negated class of that pattern matches them and
+// the spec states no other rule. A client therefore has to expect them in
+// names the API returns and sanitize them before display.
+// NOTE: whether the real service rejects control characters is unverified;
+// if it does, reject unicode.IsControl runes here for all fields at once.
 const (
 	maxNameLength   = 64
 	forbiddenInName = "{}[]<>;:?\\/|*^%$#=~`!"
@@ -23,8 +31,12 @@ func checkName(field, value string) (fieldViolation, bool) {
 		return fieldViolation{Field: field, Description: "empty string"}, true
 	case n > maxNameLength:
 		return fieldViolation{Field: field, Description: "exceeds 64 characters"}, true
-	case strings.ContainsAny(value, forbiddenInName):
-		return fieldViolation{Field: field, Description: "contains a character that is not allowed: " + forbiddenInName}, true
+	}
+	// Naming the character found matters for values like "\x1b[31m", where
+	// the escape byte is allowed but the bracket is not.
+	if i := strings.IndexAny(value, forbiddenInName); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(value[i:])
+		return fieldViolation{Field: field, Description: fmt.Sprintf("contains %q, which is not allowed; none of %s may appear", r, forbiddenInName)}, true
 	}
 	return fieldViolation{}, false
 }
