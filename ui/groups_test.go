@@ -170,3 +170,43 @@ func TestGroupCountsOnlyVisibleRows(t *testing.T) {
 		t.Errorf("counted all %d groups; only rows shownIDs should be", len(api.counted))
 	}
 }
+
+// TestGroupAddTakesListSelection checks that a adds the identities picked
+// with space in the identity list, not the one under its cursor.
+func TestGroupAddTakesListSelection(t *testing.T) {
+	env := startDesk(t, ProfileInfo{}, deskOptions{})
+	eng, row := env.groupByName(t, "Engineering")
+	before := env.memberIDs(t, eng.ID)
+	first, err := env.check.ListIdentities(testContext(t), client.ListIdentitiesOptions{ListOptions: client.ListOptions{PageSize: 3}})
+	if err != nil || len(first.Items) < 3 {
+		t.Fatalf("list the first identities: %v (%d)", err, len(first.Items))
+	}
+	picked := []string{first.Items[0].ID, first.Items[1].ID}
+
+	tm := env.run(t, 100, 30)
+	// space picks the row and moves down, so the cursor ends on the third.
+	tm.Send(keyMsg(" "))
+	tm.Send(keyMsg(" "))
+	waitForText(t, tm, "2 selected")
+	tm.Send(keyMsg("3"))
+	for range row {
+		tm.Send(keyMsg("down"))
+	}
+	tm.Send(keyMsg("enter"))
+	waitForText(t, tm, "Group Engineering")
+	tm.Send(keyMsg("a"))
+	waitForText(t, tm, "These 2 identities become members of Engineering")
+	tm.Send(keyMsg("y"))
+	waitForText(t, tm, "Added ")
+	quitAndWait(t, tm)
+
+	got := env.memberIDs(t, eng.ID)
+	for _, id := range picked {
+		if !slices.Contains(got, id) {
+			t.Errorf("picked identity %s is not a member after a: %v", id, got)
+		}
+	}
+	if third := first.Items[2].ID; !slices.Contains(before, third) && slices.Contains(got, third) {
+		t.Errorf("the identity under the cursor, %s, was added too", third)
+	}
+}
