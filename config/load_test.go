@@ -306,6 +306,24 @@ func TestLoadValidationErrors(t *testing.T) {
 			want: []string{"invalid TOML:"},
 		},
 		{
+			name: "unclosed table header on line 1",
+			text: "[profiles.p1\ntenant_id = \"0001f1f460b1ace6\"\n",
+			line: 1,
+			want: []string{"invalid TOML:"},
+		},
+		{
+			name: "unclosed table header after a byte order mark",
+			text: "\xef\xbb\xbf# comment\n[profiles.p1\n",
+			line: 2,
+			want: []string{"invalid TOML:"},
+		},
+		{
+			name: "unclosed table header at the end of the file",
+			text: validProfile + "[profiles.p2",
+			line: 6,
+			want: []string{"invalid TOML:"},
+		},
+		{
 			name: "duplicate key",
 			text: validProfile + "region = \"eu\"\n",
 			line: 6,

@@ -45,6 +45,24 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
+// tomlErrorLine returns the 1-based line of a TOML syntax error. The
+// library's Position.Line already counts a newline the lexer consumed, so
+// "[profiles.p1" followed by a newline on line 1 reports line 2. The byte
+// offset Position.Start is exact, and it counts from after a byte order
+// mark, which the library skips.
+func tomlErrorLine(src string, pos toml.Position) int {
+	for _, bom := range []string{"\xff\xfe", "\xfe\xff", "\xef\xbb\xbf"} {
+		if strings.HasPrefix(src, bom) {
+			src = src[len(bom):]
+			break
+		}
+	}
+	if pos.Start < 0 || pos.Start > len(src) {
+		return max(pos.Line, 1)
+	}
+	return strings.Count(src[:pos.Start], "\n") + 1
+}
+
 // parse decodes and validates data read from path. Problems are collected
 // rather than returned at the first one, so a user fixes the file in one pass.
 func parse(path string, data []byte) (*Config, error) {
@@ -54,10 +72,7 @@ func parse(path string, data []byte) (*Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			line := pe.Position.Line
-			if line < 1 {
-				line = 1
-			}
+			line := tomlErrorLine(src, pe.Position)
 			return nil, &ValidationError{Path: path, Problems: []Problem{{Line: line, Message: "invalid TOML: " + pe.Message}}}
 		}
 		return nil, &ValidationError{Path: path, Problems: []Problem{{Line: 1, Message: "invalid TOML: " + err.Error()}}}
