@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,7 @@ func (s *Sandbox) serveSandboxPage(w http.ResponseWriter, r *http.Request) {
 	case "/_sandbox/outbox":
 		s.serveOutboxJSON(w, r)
 	case "/_sandbox/outbox.html":
-		if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		if !allowPageMethods(w, r, http.MethodGet, http.MethodHead) {
 			return
 		}
 		s.serveOutboxHTML(w)
@@ -44,14 +45,25 @@ func (s *Sandbox) serveSandboxPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// allowMethods answers any other method with 405 and the API's Error body,
+// as the JSON endpoints' callers decode it like an API response.
 func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	if slices.Contains(methods, r.Method) {
 		return true
 	}
-	for _, m := range methods {
-		w.Header().Add("Allow", m)
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	body, _ := json.Marshal(apiError{Code: statusCode(http.StatusMethodNotAllowed), Message: "method not allowed"})
+	writeJSONBody(w, http.StatusMethodNotAllowed, body)
+	return false
+}
+
+// allowPageMethods answers any other method with 405 and an HTML page.
+func allowPageMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
+		return true
 	}
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	renderPage(w, http.StatusMethodNotAllowed, "Method not allowed", "This page supports "+strings.Join(methods, " and ")+" only.")
 	return false
 }
 
@@ -157,7 +169,7 @@ func (s *Sandbox) serveFaults(w http.ResponseWriter, r *http.Request) {
 // serveLanding shows a person who opens the sandbox in a browser which
 // tenant and realm it serves and links to the outbox.
 func (s *Sandbox) serveLanding(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+	if !allowPageMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
 	s.mu.Lock()

@@ -279,3 +279,40 @@ func TestGroups(t *testing.T) {
 		map[string]any{"identity_ids": []string{newcomer.ID}})
 	mustStatus(t, forbidden, http.StatusForbidden)
 }
+
+func TestMethodNotAllowedErrorShape(t *testing.T) {
+	s := startSandbox(t, Options{})
+	a := newAPI(t, s)
+	var groups struct {
+		Groups []Group `json:"groups"`
+	}
+	a.get("/groups").decode(t, &groups)
+	if len(groups.Groups) == 0 {
+		t.Fatal("the seed has no groups")
+	}
+
+	tests := []struct{ method, url string }{
+		{http.MethodDelete, a.realmURL("/groups/" + groups.Groups[0].ID)},
+		{http.MethodPut, s.URL() + "/_sandbox/faults"},
+		{http.MethodPut, s.URL() + "/_sandbox/outbox"},
+	}
+	for _, tt := range tests {
+		r := do(t, tt.method, tt.url, a.token, nil)
+		mustStatus(t, r, http.StatusMethodNotAllowed)
+		if r.header.Get("Allow") == "" {
+			t.Errorf("%s %s: no Allow header", tt.method, tt.url)
+		}
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("%s %s: Content-Type %q", tt.method, tt.url, ct)
+		}
+		if e := r.apiError(t); e.Code != "method_not_allowed" || e.Message == "" {
+			t.Errorf("%s %s: error body %s", tt.method, tt.url, r.raw)
+		}
+	}
+
+	page := do(t, http.MethodPost, s.URL()+"/_sandbox/outbox.html", "", nil)
+	mustStatus(t, page, http.StatusMethodNotAllowed)
+	if ct := page.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("outbox page 405 Content-Type %q", ct)
+	}
+}
