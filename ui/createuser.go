@@ -46,9 +46,9 @@ func newCreateUser(c *common) *createUser {
 	f := &createUser{
 		base: newBase(c, "New user"),
 		fields: []*formField{
-			fieldUsername:    {label: "Username", input: username, apiField: violationUsername},
-			fieldEmail:       {label: "Email", input: email, apiField: violationEmail},
-			fieldDisplayName: {label: "Display name", input: display, apiField: violationDisplayName},
+			fieldUsername:    {label: "Username", input: username, apiField: violationUsername, check: validateName},
+			fieldEmail:       {label: "Email", input: email, apiField: violationEmail, check: validateEmail},
+			fieldDisplayName: {label: "Display name", input: display, apiField: violationDisplayName, check: validateOptionalName},
 		},
 	}
 	return f
@@ -103,10 +103,7 @@ func (f *createUser) handleKey(msg tea.KeyMsg) tea.Cmd {
 		// something other than what is being created.
 		return nil
 	}
-	field := f.fields[f.focus]
-	var cmd tea.Cmd
-	field.input, cmd = field.input.Update(msg)
-	return cmd
+	return f.fields[f.focus].edit(msg)
 }
 
 func (f *createUser) handleQuestion(msg tea.KeyMsg) tea.Cmd {
@@ -139,13 +136,10 @@ func (f *createUser) values() (username, email, displayName string) {
 // validate applies the schema's rules to every field and reports whether
 // all pass. It focuses the first field with a problem.
 func (f *createUser) validate() bool {
-	username, email, displayName := f.values()
+	username, email, _ := f.values()
 	f.fields[fieldUsername].err = validateName(username)
 	f.fields[fieldEmail].err = validateEmail(email)
-	f.fields[fieldDisplayName].err = ""
-	if f.fields[fieldDisplayName].input.Value() != "" {
-		f.fields[fieldDisplayName].err = validateName(displayName)
-	}
+	f.fields[fieldDisplayName].err = validateOptionalName(strings.TrimSpace(f.fields[fieldDisplayName].input.Value()))
 	for i, field := range f.fields {
 		if field.err != "" {
 			f.focus = i
@@ -153,6 +147,15 @@ func (f *createUser) validate() bool {
 		}
 	}
 	return true
+}
+
+// validateOptionalName checks a display name that defaults to the username
+// when left empty.
+func validateOptionalName(value string) string {
+	if value == "" {
+		return ""
+	}
+	return validateName(value)
 }
 
 func (f *createUser) submit() tea.Cmd {

@@ -44,8 +44,8 @@ func newEditIdentity(c *common, identity client.Identity) *editIdentity {
 		base:     newBase(c, "Edit "+clip(sanitize(identity.Traits.Username), 24)),
 		identity: identity,
 		fields: []*formField{
-			editDisplayName: {label: "Display name", input: name, apiField: violationDisplayName},
-			editEmail:       {label: "Email", input: email, apiField: violationPatchEmail},
+			editDisplayName: {label: "Display name", input: name, apiField: violationDisplayName, check: validateName},
+			editEmail:       {label: "Email", input: email, apiField: violationPatchEmail, check: validateEmail},
 		},
 	}
 }
@@ -86,10 +86,7 @@ func (f *editIdentity) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if f.Busy() {
 		return nil
 	}
-	field := f.fields[f.focus]
-	var cmd tea.Cmd
-	field.input, cmd = field.input.Update(msg)
-	return cmd
+	return f.fields[f.focus].edit(msg)
 }
 
 // patch builds the PATCH body from what changed, after checking each

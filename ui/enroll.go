@@ -79,7 +79,7 @@ func newEnrollment(c *common, identity client.Identity, delivery string) *enroll
 	}
 	in := newTextInput(c, "none: the done page of the service", 2048)
 	in.SetValue(c.profile.PostBindingRedirectURI)
-	e.redirect = formField{label: "Redirect URI", input: in, apiField: violationJobRedirect}
+	e.redirect = formField{label: "Redirect URI", input: in, apiField: violationJobRedirect, check: validateRedirectURI}
 	return e
 }
 
@@ -157,9 +157,7 @@ func (e *enrollment) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.PrevField):
 		return e.moveFocus(enrollRows - 1)
 	case e.focus == enrollRedirect:
-		var cmd tea.Cmd
-		e.redirect.input, cmd = e.redirect.input.Update(msg)
-		return cmd
+		return e.redirect.edit(msg)
 	case key.Matches(msg, k.Choose):
 		step := 1
 		if s := msg.String(); s == "left" || s == "h" {

@@ -34,6 +34,26 @@ type formField struct {
 	err   string
 	// apiField is the field path the API uses in its field violations.
 	apiField string
+	// check is the local validation of the trimmed value, run again when
+	// an edit changes a value that has a problem shown; nil only clears
+	// the problem.
+	check func(value string) string
+}
+
+// edit passes msg to the input. A problem shown under the field describes
+// the value it was found in, so once the value changes the problem is
+// checked again, and one the API reported goes away.
+func (f *formField) edit(msg tea.Msg) tea.Cmd {
+	before := f.input.Value()
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	if f.err != "" && f.input.Value() != before {
+		f.err = ""
+		if f.check != nil {
+			f.err = f.check(strings.TrimSpace(f.input.Value()))
+		}
+	}
+	return cmd
 }
 
 // labelWidth is the width of the label column of every form.

@@ -31,7 +31,7 @@ func newRealmSettings(c *common) *realmSettings {
 	in := newTextInput(c, "1-64 characters", inputCharLimit)
 	return &realmSettings{
 		base: newBase(c, "Realm settings"),
-		name: formField{label: "Display name", input: in, apiField: violationRealmName},
+		name: formField{label: "Display name", input: in, apiField: violationRealmName, check: validateName},
 	}
 }
 
@@ -109,9 +109,7 @@ func (s *realmSettings) handleEditKey(msg tea.KeyMsg) tea.Cmd {
 	if s.Busy() {
 		return nil
 	}
-	var cmd tea.Cmd
-	s.name.input, cmd = s.name.input.Update(msg)
-	return cmd
+	return s.name.edit(msg)
 }
 
 func (s *realmSettings) save() tea.Cmd {

@@ -133,6 +133,12 @@ type root struct {
 	header    base
 	quitting  bool
 	lastTitle string
+	// keys counts key presses; flashKeys is the count when the flash was
+	// set, and lastScreen the id of the screen on display. A flash set
+	// before the key that changed the screen is about the screen left,
+	// so it is cleared.
+	keys, flashKeys uint64
+	lastScreen      uint64
 	// warnings are the config warnings shown once by Init.
 	warnings []string
 }
@@ -235,6 +241,7 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		r.resize()
 		return nil
 	case tea.KeyMsg:
+		r.keys++
 		return r.handleKey(msg)
 	case resultMsg:
 		return r.routeResult(msg)
@@ -289,6 +296,10 @@ func (r *root) afterUpdate() tea.Cmd {
 	if title := r.current().Title(); title != r.lastTitle {
 		r.c.log.Info("screen changed", "from", r.lastTitle, "to", title)
 		r.lastTitle = title
+	}
+	if id := r.current().ID(); id != r.lastScreen {
+		r.lastScreen = id
+		r.clearStaleFlash()
 	}
 	if !r.spinning && (r.current().Busy() || r.header.Busy()) {
 		r.spinning = true
@@ -456,6 +467,7 @@ func (r *root) setFlash(msg flashMsg) tea.Cmd {
 	}
 	r.flash = msg
 	r.flashSeq++
+	r.flashKeys = r.keys
 	seq := r.flashSeq
 	// An error or warning may take more than one status line, which the
 	// body gives up while it shows.
@@ -466,6 +478,17 @@ func (r *root) setFlash(msg flashMsg) tea.Cmd {
 		ttl *= 4
 	}
 	return tea.Tick(ttl, func(time.Time) tea.Msg { return clearFlashMsg{seq: seq} })
+}
+
+// clearStaleFlash clears the status line after the user moved to another
+// screen, unless the message came with the move (a success that closes a
+// form) or is a config warning, which is about no screen.
+func (r *root) clearStaleFlash() {
+	if r.flash.text == "" || r.flash.level == flashWarn || r.flashKeys == r.keys {
+		return
+	}
+	r.flash = flashMsg{}
+	r.resize()
 }
 
 func (r *root) tooSmall() bool {
