@@ -33,7 +33,8 @@ func runSandbox(args []string, stdout, stderr io.Writer) int {
 	}
 	sb, err := sandbox.Start(sandbox.Options{Addr: *addr, DataFile: *data, Identities: *identities, Logger: logger})
 	if err != nil {
-		fmt.Fprintln(stderr, "biadmin sandbox:", err)
+		// Start's errors already begin with "sandbox:".
+		fmt.Fprintln(stderr, "biadmin", err)
 		return 1
 	}
 	defer sb.Close()
