@@ -756,7 +756,7 @@ func TestClaimTextSanitizes(t *testing.T) {
 		value any
 		want  string
 	}{
-		{"escape sequence", "name", "Eve\x1b[2J\x1b]0;pwned\a", "Eve"},
+		{"escape sequence", "name", "Eve\x1b[2J\x1b]0;pwned\a", "Eve\uFFFD\uFFFD"},
 		{"newline", "name", "a\nb", "a b"},
 		{"numeric date", "exp", json.Number("1767225600"), "1767225600 (2026-01-01 00:00 UTC)"},
 		{"plain number", "age", json.Number("42"), "42"},

@@ -150,7 +150,7 @@ func TestCreateUserBadRequestMapsFields(t *testing.T) {
 	if got := f.fields[fieldEmail].err; got != "invalid email address" {
 		t.Errorf("email problem = %q", got)
 	}
-	if got := f.fields[fieldDisplayName].err; got != "contains bad characters" {
+	if got := f.fields[fieldDisplayName].err; got != "contains \uFFFDbad\uFFFD characters" {
 		t.Errorf("display name problem = %q, want the sanitized description", got)
 	}
 	if got := f.fields[fieldUsername].err; got != "" {
@@ -549,7 +549,7 @@ func TestDescribeError(t *testing.T) {
 		want string
 	}{
 		{&client.APIError{Status: 404, Message: "identity not found", RequestID: "r1"}, "identity not found (404), request id r1"},
-		{&client.APIError{Status: 500, Message: "boom\x1b[2J"}, "boom (500); the service failed, try again"},
+		{&client.APIError{Status: 500, Message: "boom\x1b[2J"}, "boom\uFFFD (500); the service failed, try again"},
 		{fmt.Errorf("wrapped: %w", client.ErrReadOnly), "the profile is read-only, so nothing was changed"},
 		{errors.New("dial tcp: refused"), "dial tcp: refused"},
 	}

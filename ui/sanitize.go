@@ -6,35 +6,66 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// placeholder is drawn in place of each control character and escape
+// sequence that sanitize takes out, so values that differ only in those
+// still look different. U+FFFD is one cell wide, and invalid UTF-8 already
+// becomes it.
+const placeholder = '\uFFFD'
+
 // sanitize makes a string that came from the API or a file safe to draw.
-// Invalid UTF-8 becomes U+FFFD, escape sequences (CSI, OSC, DCS and the
-// rest) are removed whole, and what is left of C0 and C1 controls, DEL and
-// the bidirectional overrides and isolates is dropped. Tabs, newlines and the
-// Unicode line separators become a space so neighbouring words stay apart.
-// The result never moves the cursor, changes terminal state or reorders
-// the text around it.
+// Invalid UTF-8 becomes U+FFFD. Each escape sequence (CSI, OSC, DCS and the
+// rest) becomes one U+FFFD, and so does each C0 or C1 control, DEL and
+// bidirectional override, embedding, mark or isolate. Tabs, newlines, CRLF
+// and the Unicode line separators become a space so neighbouring words stay
+// apart. The result never moves the cursor, changes terminal state or
+// reorders the text around it.
 func sanitize(s string) string {
 	if isPlainASCII(s) {
 		return s
 	}
-	s = ansi.Strip(strings.ToValidUTF8(s, "\uFFFD"))
+	s = strings.ToValidUTF8(s, "\uFFFD")
 
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' ||
-			r == '\u2028' || r == '\u2029':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			// C0, DEL and C1 controls: dropped.
-		case isBidiControl(r):
-			// Dropped: an override would reorder the columns drawn after it.
-		default:
-			b.WriteRune(r)
+	state := byte(0)
+	for len(s) > 0 {
+		seq, _, n, next := ansi.DecodeSequence(s, state, nil)
+		if n <= 0 {
+			// The decoder made no progress; the rest cannot be drawn.
+			b.WriteRune(placeholder)
+			break
 		}
+		state = next
+		switch {
+		case seq == "\r" && len(s) > 1 && s[1] == '\n':
+			// The newline after it becomes the space.
+		case len(seq) > 1 && seq[0] == ansi.ESC:
+			b.WriteRune(placeholder)
+		default:
+			for _, r := range seq {
+				writeSafeRune(&b, r)
+			}
+		}
+		s = s[n:]
 	}
 	return b.String()
+}
+
+// writeSafeRune writes r, a space for a line or tab break, or the
+// placeholder for a control character.
+func writeSafeRune(b *strings.Builder, r rune) {
+	switch {
+	case r == '\t' || r == '\n' || r == '\u2028' || r == '\u2029':
+		b.WriteByte(' ')
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+		// C0 (a lone ESC and CR among them), DEL and C1 controls.
+		b.WriteRune(placeholder)
+	case isBidiControl(r):
+		// An override would reorder the columns drawn after it.
+		b.WriteRune(placeholder)
+	default:
+		b.WriteRune(r)
+	}
 }
 
 // isPlainASCII reports whether s has only printable ASCII, the common case

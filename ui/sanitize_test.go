@@ -8,29 +8,47 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-func TestSanitizeRemovesControls(t *testing.T) {
+func TestSanitizeMarksControls(t *testing.T) {
 	cases := map[string]string{
 		"plain":                          "plain",
-		"red \x1b[31mtext\x1b[0m":        "red text",
-		"title \x1b]0;pwned\x07here":     "title here",
-		"link \x1b]8;;http://x\x1b\\a":   "link a",
-		"bell\x07 and nul\x00":           "bell and nul",
-		"tab\tnew\nline\r":               "tab new line ",
-		"del\x7f":                        "del",
-		"c1 \u009b31m":                   "c1 31m",
-		"bidi \u202eevil\u202c":          "bidi evil",
-		"isolate \u2066x\u2069":          "isolate x",
+		"red \x1b[31mtext\x1b[0m":        "red \uFFFDtext\uFFFD",
+		"title \x1b]0;pwned\x07here":     "title \uFFFDhere",
+		"link \x1b]8;;http://x\x1b\\a":   "link \uFFFDa",
+		"bell\x07 and nul\x00":           "bell\uFFFD and nul\uFFFD",
+		"tab\tnew\nline\r":               "tab new line\uFFFD",
+		"crlf\r\nnext":                   "crlf next",
+		"del\x7f":                        "del\uFFFD",
+		"c1 \u009b31m":                   "c1 \uFFFD31m",
+		"bidi \u202eevil\u202c":          "bidi \uFFFDevil\uFFFD",
+		"isolate \u2066x\u2069":          "isolate \uFFFDx\uFFFD",
 		"bad utf8 \xff":                  "bad utf8 \uFFFD",
 		"wide 日本語":                       "wide 日本語",
 		"emoji 👩‍💻":                      "emoji 👩‍💻",
 		"line sep\u2028para\u2029end":    "line sep para end",
-		"unterminated \x1b[":             "unterminated ",
-		"lone esc \x1b":                  "lone esc ",
-		"8-bit csi as bytes \xc2\x9b31m": "8-bit csi as bytes 31m",
+		"unterminated \x1b[":             "unterminated \uFFFD",
+		"lone esc \x1b":                  "lone esc \uFFFD",
+		"8-bit csi as bytes \xc2\x9b31m": "8-bit csi as bytes \uFFFD31m",
+		"ctl\u0000user":                  "ctl\uFFFDuser",
+		"aaa\x1b(0qqqq\rx\b\by":          "aaa\uFFFDqqqq\uFFFDx\uFFFD\uFFFDy",
 	}
 	for in, want := range cases {
 		if got := sanitize(in); got != want {
 			t.Errorf("sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSanitizeKeepsValuesApart checks that values differing only in
+// control characters still draw differently.
+func TestSanitizeKeepsValuesApart(t *testing.T) {
+	pairs := [][2]string{
+		{"ctl\u0000user", "ctluser"},
+		{"ad\u202emin", "admin"},
+		{"a\x1b[0mb", "ab"},
+	}
+	for _, p := range pairs {
+		if sanitize(p[0]) == sanitize(p[1]) {
+			t.Errorf("sanitize(%q) and sanitize(%q) are both %q", p[0], p[1], sanitize(p[0]))
 		}
 	}
 }
