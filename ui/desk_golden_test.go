@@ -204,7 +204,7 @@ func TestDeskGolden(t *testing.T) {
 				}
 				tm := teatest.NewTestModel(t, console, teatest.WithInitialTermSize(size[0], size[1]))
 				if tc.console == nil {
-					waitForText(t, tm, "Demo Realm", "demo identities.")
+					waitForText(t, tm, "Demo Realm", "Sandbox realm with")
 				}
 				tc.run(t, env, tm)
 				tm.Send(tea.Quit())

@@ -151,7 +151,7 @@ func startDesk(t *testing.T, profile ProfileInfo, opts deskOptions) *deskEnv {
 func (e *deskEnv) run(t *testing.T, width, height int) *teatest.TestModel {
 	t.Helper()
 	tm := teatest.NewTestModel(t, e.root, teatest.WithInitialTermSize(width, height))
-	waitForText(t, tm, "Demo Realm", "Sandbox Tenant", "demo identities.")
+	waitForText(t, tm, "Demo Realm", "Sandbox Tenant", "Sandbox realm with")
 	return tm
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -64,14 +65,38 @@ func passkeyCount(n int) string {
 
 // deleteConfirm asks for the username to be typed: deleting cannot be
 // undone and takes the identity's passkeys and jobs with it.
+// deletedWithIt lists what goes with a deleted identity for the end of a
+// sentence, leaving out what it has none of.
+func deletedWithIt(creds, jobs, groups int) string {
+	var parts []string
+	for _, p := range []struct {
+		n         int
+		one, many string
+	}{
+		{creds, "passkey", "passkeys"},
+		{jobs, "enrollment job", "enrollment jobs"},
+		{groups, "group membership", "group memberships"},
+	} {
+		if p.n > 0 {
+			parts = append(parts, plural(p.n, p.one, p.many))
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return "; it has no passkeys, enrollment jobs or group memberships"
+	case 1:
+		return " with its " + parts[0]
+	}
+	return " with its " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
 func deleteConfirm(c *common, id client.Identity, creds, jobs, groups int) *confirmation {
 	name := sanitize(id.Traits.Username)
 	api, identityID := c.api, id.ID
 	f := newConfirmation(c, "Delete "+clip(name, 24), "Delete "+name+" for good?", "delete",
-		fmt.Sprintf("The identity %s (id %s) is removed from the realm with its %s, %s and %s. "+
+		fmt.Sprintf("The identity %s (id %s) is removed from the realm%s. "+
 			"This cannot be undone: to let them back in you would create a new identity and enroll it again.",
-			name, sanitize(identityID), plural(creds, "passkey", "passkeys"), plural(jobs, "enrollment job", "enrollment jobs"),
-			plural(groups, "group membership", "group memberships")))
+			name, sanitize(identityID), deletedWithIt(creds, jobs, groups)))
 	f.requireTyping(name)
 	f.run = func(ctx context.Context) (any, error) {
 		return nil, api.DeleteIdentity(ctx, identityID)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -255,6 +256,15 @@ func (d *identityDetail) jobsView() string {
 	return strings.Join(lines, "\n")
 }
 
+// jobExpiry draws when a job's link expires, or "-" for a job that can no
+// longer bind a credential (complete, revoked, expired or failed).
+func jobExpiry(j client.CredentialBindingJob, now time.Time) string {
+	if !client.JobLive(j.State) {
+		return "-"
+	}
+	return relativeTime(j.ExpireTime, now)
+}
+
 func (d *identityDetail) jobRow(i int) string {
 	st := d.c.styles
 	j := d.jobs[i]
@@ -266,7 +276,7 @@ func (d *identityDetail) jobRow(i int) string {
 	state := pad(sanitize(j.State), jobStateWidth)
 	lead := pad(sanitize(j.DeliveryMethod), jobDeliveryWidth) + "  "
 	rest := "  " + pad(relativeTime(j.CreateTime, now), detailTimeWidth) + "  " +
-		pad(relativeTime(j.ExpireTime, now), detailTimeWidth) + "  " + clip(redirect, max(d.width-jobRedirectOffset, 10))
+		pad(jobExpiry(j, now), detailTimeWidth) + "  " + clip(redirect, max(d.width-jobRedirectOffset, 10))
 	if d.pane == paneJobs && i == d.jobView.cursor {
 		return st.Selected.Render("> " + lead + state + rest)
 	}

@@ -484,7 +484,7 @@ func (e *enrollment) jobsView(height int) string {
 		}
 		state := pad(sanitize(j.State), 19)
 		lines = append(lines, pad(sanitize(j.DeliveryMethod), 10)+st.jobStateStyle(j.State).Render(state)+
-			pad(relativeTime(j.CreateTime, now), 14)+pad(relativeTime(j.ExpireTime, now), 14))
+			pad(relativeTime(j.CreateTime, now), 14)+pad(jobExpiry(j, now), 14))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -313,7 +313,7 @@ func TestFirstRunOpensSandbox(t *testing.T) {
 	tm := teatest.NewTestModel(t, r, teatest.WithInitialTermSize(100, 30))
 	waitForText(t, tm, "Open the sandbox")
 	tm.Send(keyMsg("enter"))
-	waitForText(t, tm, "Sandbox realm with 40 demo identities", "[SANDBOX]", "Demo Realm")
+	waitForText(t, tm, "Sandbox realm with 40 identities", "[SANDBOX]", "Demo Realm")
 	final := quitAndWait(t, tm)
 	if started == nil {
 		t.Fatal("StartSandbox was not called")

@@ -129,7 +129,7 @@ func TestGoldenScreens(t *testing.T) {
 		{
 			name: "identity_list",
 			steps: []goldenStep{
-				{wait: []string{"Sandbox realm with 40 demo identities", "of 40", "Demo Realm", "Sandbox Tenant"}},
+				{wait: []string{"Sandbox realm with 40 identities", "of 40", "Demo Realm", "Sandbox Tenant"}},
 			},
 		},
 		{

@@ -170,19 +170,19 @@ func (m *groupMembers) KeyMap() help.KeyMap {
 func (m *groupMembers) introView() string {
 	st := m.c.styles
 	head := st.Title.Render(clip("Group "+m.name, m.width))
-	desc := sanitize(m.group.Description)
-	text := ""
-	if desc != "" {
-		text = desc + ". "
+	var sentences []string
+	if desc := strings.TrimRight(strings.TrimSpace(sanitize(m.group.Description)), "."); desc != "" {
+		sentences = append(sentences, desc+".")
 	}
 	if m.loaded {
-		text += fmt.Sprintf("%s. ", plural(m.total, "member", "members"))
+		sentences = append(sentences, "It has "+plural(m.total, "member", "members")+".")
 	}
 	if m.c.keys.AddMembers.Enabled() {
-		text += "a adds the identities selected in the identity list (or the one under its cursor); x removes the member under the cursor."
+		sentences = append(sentences, "Press a to add the identities selected in the identity list (or the one under its cursor), x to remove the member under the cursor.")
 	} else {
-		text += "enter shows a member's details."
+		sentences = append(sentences, "Press enter for a member's details.")
 	}
+	text := strings.Join(sentences, " ")
 	return head + "\n" + st.Hint.Width(max(m.width, 1)).Render(text)
 }
 

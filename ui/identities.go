@@ -354,14 +354,17 @@ func (l *identityList) introText() string {
 	switch {
 	case !l.loaded:
 		what = "Loading identities."
+	case l.query != "" && l.total == 0:
+		what = "No identity has the username " + quote(l.query) + "; esc lists everyone."
 	case l.query != "":
-		what = fmt.Sprintf("Showing the identity with username %q; esc lists everyone.", sanitize(l.query))
+		what = "Showing the identity with username " + quote(l.query) + "; esc lists everyone."
 	case l.scope.kind != scopeRealm:
 		what = l.scopeIntro()
 	case l.c.profile.Sandbox:
-		what = fmt.Sprintf("Sandbox realm with %d demo identities.", l.total)
+		// Not "demo": the count includes the identities the user created.
+		what = "Sandbox realm with " + plural(l.total, "identity", "identities") + "."
 	default:
-		what = fmt.Sprintf("%d identities in this realm.", l.total)
+		what = "The realm has " + plural(l.total, "identity", "identities") + "."
 	}
 	steps := []string{"enter for an identity's details"}
 	if k.NewUser.Enabled() {
@@ -385,7 +388,7 @@ func (l *identityList) emptyText() string {
 	case !l.loaded:
 		return "Loading…"
 	case l.query != "":
-		return fmt.Sprintf("No identity has the username %q. Press esc to list everyone.", sanitize(l.query))
+		return "No identity has the username " + quote(l.query) + ". Press esc to list everyone."
 	case l.scope.kind != scopeRealm:
 		return l.scopeEmptyText()
 	case l.c.keys.NewUser.Enabled():
@@ -404,7 +407,7 @@ func (l *identityList) positionText(first, last int) string {
 		text += fmt.Sprintf(" (%d loaded)", len(l.rows))
 	}
 	if l.query != "" {
-		text += fmt.Sprintf("  filter: username = %q, esc clears", sanitize(l.query))
+		text += "  filter: username = " + quote(l.query) + ", esc clears"
 	}
 	if l.scope.kind != scopeRealm {
 		text += "  " + l.scope.indicator() + ", esc clears"

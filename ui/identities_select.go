@@ -132,7 +132,7 @@ func (l *identityList) selectAll() tea.Cmd {
 	switch {
 	case l.query != "":
 		*sel = selection{all: true, allTargets: bulk.Search(client.UsernameEquals(l.query)),
-			allLabel: fmt.Sprintf("the identity with username %q", sanitize(l.query)), allCount: l.total}
+			allLabel: "the identity with username " + quote(l.query), allCount: l.total}
 	case l.scope.kind == scopeRealm:
 		*sel = selection{all: true, allTargets: bulk.Search(client.Filter{}),
 			allLabel: fmt.Sprintf("all %d identities of the realm", l.total), allCount: l.total}

@@ -218,7 +218,7 @@ func (t *loginTester) verdictLines() []string {
 	}
 	if rep != nil {
 		if sub, ok := rep.IDTokenClaims["sub"].(string); ok {
-			line := "Signed in as sub " + strconv.Quote(sanitize(sub))
+			line := "Signed in as sub " + quote(sub)
 			for _, name := range []string{"preferred_username", "email"} {
 				if v, ok := rep.IDTokenClaims[name].(string); ok && v != "" {
 					line += " (" + sanitize(v) + ")"
@@ -355,7 +355,7 @@ func (t *loginTester) tokenLines(tokens login.Tokens) []string {
 				about = append(about, "expires in "+(time.Duration(tokens.ExpiresIn)*time.Second).String())
 			}
 			if tokens.Scope != "" {
-				about = append(about, "scope "+strconv.Quote(sanitize(tokens.Scope)))
+				about = append(about, "scope "+quote(tokens.Scope))
 			}
 			extra = st.Dim.Render("  " + strings.Join(about, ", "))
 		}

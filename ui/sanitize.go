@@ -68,6 +68,12 @@ func writeSafeRune(b *strings.Builder, r rune) {
 	}
 }
 
+// quote draws s sanitized between double quotes, without Go's escapes,
+// so text the user typed reads as typed.
+func quote(s string) string {
+	return "\"" + sanitize(s) + "\""
+}
+
 // isPlainASCII reports whether s has only printable ASCII, the common case
 // that needs no work.
 func isPlainASCII(s string) bool {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -279,7 +280,21 @@ func (r *root) shortHelpView() string {
 func (r *root) fullHelpView(width int) string {
 	k := r.c.keys
 	groups := append([][]key.Binding{}, r.current().KeyMap().FullHelp()...)
-	groups = append(groups, []key.Binding{k.GoToTab, k.NextTab, k.PrevTab, k.SwitchProfile, k.SwitchRealm, k.Back, k.Help, k.Quit, k.ForceQuit})
+	global := []key.Binding{k.GoToTab, k.NextTab, k.PrevTab, k.SwitchProfile, k.SwitchRealm, k.Back, k.Help, k.Quit, k.ForceQuit}
+	if len(r.tabs[r.active].stack) > 1 {
+		// Tab goes to a pushed screen (next table, next field), as the
+		// root's key handling does.
+		global = []key.Binding{k.GoToTab, k.SwitchProfile, k.SwitchRealm, k.Back, k.Help, k.Quit, k.ForceQuit}
+	}
+	// A key the screen already lists is not listed twice.
+	listed := map[string]bool{}
+	for _, g := range groups {
+		for _, b := range g {
+			listed[b.Help().Key] = true
+		}
+	}
+	global = slices.DeleteFunc(global, func(b key.Binding) bool { return listed[b.Help().Key] })
+	groups = append(groups, global)
 	h := r.help
 	h.Width = width
 	title := r.c.styles.Title.Render("Keys: " + r.current().Title())

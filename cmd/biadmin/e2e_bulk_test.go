@@ -32,7 +32,7 @@ func TestE2EBulkResendToUnenrolled(t *testing.T) {
 	hc := &http.Client{Timeout: 10 * time.Second}
 
 	c := startConsole(ctx, t, tmux, bin, 120, 40, "--sandbox")
-	first := c.waitForScreen("Sandbox realm with 40 demo identities", screenTimeout)
+	first := c.waitForScreen("Sandbox realm with 40 identities", screenTimeout)
 	base := sandboxURL(t, first)
 	before := len(fetchOutbox(ctx, t, hc, base))
 
@@ -64,7 +64,7 @@ func TestE2EBulkResendToUnenrolled(t *testing.T) {
 
 	// On screen: the identity's newest enrollment job is LINK_SENT.
 	c.press("Escape")
-	c.waitForScreen("demo identities", screenTimeout)
+	c.waitForScreen("Sandbox realm with", screenTimeout)
 	c.press("/")
 	c.waitForScreen("Find username:", screenTimeout)
 	c.typeText(username)

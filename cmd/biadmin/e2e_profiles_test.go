@@ -133,7 +133,7 @@ read_only = true
 	if strings.Contains(headerLine(first), "[READ-ONLY]") {
 		t.Errorf("the demo profile is marked read-only: %q", headerLine(first))
 	}
-	c.waitForScreen("identities in this realm", screenTimeout)
+	c.waitForScreen("The realm has", screenTimeout)
 
 	// The picker lists both profiles; the second row is admin.
 	c.press("P")
@@ -168,7 +168,7 @@ read_only = true
 	})
 	c.press("Enter")
 	c.waitForHeader("admin", "Demo Realm")
-	c.waitForScreen("identities in this realm", screenTimeout)
+	c.waitForScreen("The realm has", screenTimeout)
 
 	c.quit()
 }

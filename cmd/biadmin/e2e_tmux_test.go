@@ -357,7 +357,7 @@ func frame(screen string) string {
 
 var (
 	outboxOnScreen = regexp.MustCompile(`Outbox:\s+(http://127\.0\.0\.1:[0-9]+)/_sandbox/outbox\.html`)
-	introCount     = regexp.MustCompile(`Sandbox realm with (\d+) demo identities`)
+	introCount     = regexp.MustCompile(`Sandbox realm with (\d+) identities`)
 	positionLine   = regexp.MustCompile(`^(\d+)-(\d+) of (\d+)`)
 	identityRow    = regexp.MustCompile(`^[> ] \S+ .*\s(active|suspended)\s+(ENROLLED|PENDING|UNENROLLED|INVITE_FAILED|-)$`)
 )
