@@ -29,6 +29,7 @@ func suspendConfirm(c *common, id client.Identity, activePasskeys int) *confirma
 			"Their status changes from suspended to active: they can sign in again"+passkeyCount(activePasskeys)+
 				" and create passkeys.")
 		status := client.StatusActive
+		f.outcome = name + " may be active again"
 		f.run = func(ctx context.Context) (any, error) {
 			return api.UpdateIdentity(ctx, identityID, client.IdentityPatch{Status: &status})
 		}
@@ -42,6 +43,7 @@ func suspendConfirm(c *common, id client.Identity, activePasskeys int) *confirma
 		"Their status changes from active to suspended: they can no longer sign in or create passkeys.",
 		"Their passkeys, enrollment jobs and groups stay as they are; unsuspending restores access.")
 	status := client.StatusSuspended
+	f.outcome = name + " may have been suspended"
 	f.run = func(ctx context.Context) (any, error) {
 		return api.UpdateIdentity(ctx, identityID, client.IdentityPatch{Status: &status})
 	}
@@ -98,6 +100,7 @@ func deleteConfirm(c *common, id client.Identity, creds, jobs, groups int) *conf
 			"This cannot be undone: to let them back in you would create a new identity and enroll it again.",
 			name, sanitize(identityID), deletedWithIt(creds, jobs, groups)))
 	f.requireTyping(name)
+	f.outcome = name + " may have been deleted"
 	f.run = func(ctx context.Context) (any, error) {
 		return nil, api.DeleteIdentity(ctx, identityID)
 	}
@@ -125,6 +128,7 @@ func revokeCredentialConfirm(c *common, id client.Identity, cred client.Credenti
 		after = "It is their only active passkey: their enrollment status becomes UNENROLLED and they cannot sign in until they enroll again (e on the detail screen sends a new link)."
 	}
 	f := newConfirmation(c, "Revoke passkey", "Revoke this passkey of "+name+"?", "revoke", what, after)
+	f.outcome = "the passkey may have been revoked"
 	f.run = func(ctx context.Context) (any, error) {
 		return api.RevokeCredential(ctx, identityID, credID)
 	}
@@ -148,6 +152,7 @@ func revokeJobConfirm(c *common, id client.Identity, job client.CredentialBindin
 		sanitize(job.DeliveryMethod), sanitize(jobID), relativeTime(job.CreateTime, c.now()), sanitize(job.State))
 	f := newConfirmation(c, "Revoke enrollment job", "Revoke this enrollment link of "+name+"?", "revoke", what,
 		"Passkeys already enrolled stay active. To give them a working link again, send a new one.")
+	f.outcome = "the enrollment link may have been revoked"
 	f.run = func(ctx context.Context) (any, error) {
 		return api.RevokeCredentialBindingJob(ctx, identityID, jobID)
 	}

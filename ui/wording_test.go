@@ -35,7 +35,7 @@ func TestIdentityListIntroWording(t *testing.T) {
 		t.Errorf("intro of a sandbox realm with one identity = %q", got)
 	}
 
-	// A search that matched nothing says so, with the text as typed.
+	// A search that matched nothing is reported, with the text as typed.
 	press(t, r, "/")
 	typeText(t, r, `a"b\`)
 	press(t, r, "enter")

@@ -119,8 +119,8 @@ func runProfileAdd(args []string, stdout, stderr io.Writer) int {
 // checkToken reads the realm with the token, which proves the tenant, the
 // realm and the base URL in one call.
 // checkTokenFailure words why checkToken failed. Only a 401 or 403 means
-// the service turned the token down; any other failure says nothing about
-// the token.
+// the service rejected the token. Any other failure leaves the token
+// unchecked.
 func checkTokenFailure(err error) string {
 	var urlErr *url.Error
 	switch {
