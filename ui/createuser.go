@@ -172,14 +172,66 @@ func (f *createUser) submit() tea.Cmd {
 		Traits:      client.Traits{Type: client.TraitsTypeV0, Username: username, PrimaryEmailAddress: email},
 	}
 	api := f.c.api
-	return request(&f.base, "create identity", func(ctx context.Context) (*client.Identity, error) {
+	recheck := func() tea.Cmd { return f.checkCreated(username) }
+	return write(&f.base, "create identity", "the user may have been created", recheck, func(ctx context.Context) (*client.Identity, error) {
 		return api.CreateIdentity(ctx, in)
 	})
+}
+
+// checkCreated looks username up after the user stopped waiting for its
+// create, which the service may have done anyway.
+func (f *createUser) checkCreated(username string) tea.Cmd {
+	api := f.c.api
+	opts := client.ListIdentitiesOptions{ListOptions: client.ListOptions{PageSize: 1}, Filter: client.UsernameEquals(username)}
+	return request(&f.base, kindCheckCreated, func(ctx context.Context) (checkedUsername, error) {
+		p, err := api.ListIdentities(ctx, opts)
+		if err != nil {
+			return checkedUsername{username: username}, err
+		}
+		res := checkedUsername{username: username}
+		if len(p.Items) > 0 {
+			res.identity = &p.Items[0]
+		}
+		return res, nil
+	})
+}
+
+// kindCheckCreated is the request that looks a username up after a create
+// the user stopped waiting for.
+const kindCheckCreated = "check created"
+
+// checkedUsername is the value of a kindCheckCreated result; identity is
+// nil when no identity has the username.
+type checkedUsername struct {
+	username string
+	identity *client.Identity
+}
+
+func (f *createUser) checked(msg resultMsg) tea.Cmd {
+	res := msg.value.(checkedUsername)
+	name := sanitize(res.username)
+	if msg.err != nil {
+		return flashErr("Could not check whether "+name+" was created", msg.err)
+	}
+	if res.identity == nil {
+		// NOTE: a create still on its way through the service could land
+		// after this look-up; pressing ctrl+s again then gets a 409.
+		return flash(flashInfo, name+" was not created; press ctrl+s to try again.")
+	}
+	f.created = res.identity
+	for _, field := range f.fields {
+		field.input.Blur()
+	}
+	f.c.log.Info("identity created", "identity_id", res.identity.ID)
+	return tea.Batch(flash(flashSuccess, name+" was created."), broadcast(identitiesChangedMsg{}))
 }
 
 func (f *createUser) handleResult(msg resultMsg) tea.Cmd {
 	if !f.accept(msg) {
 		return nil
+	}
+	if msg.kind == kindCheckCreated {
+		return f.checked(msg)
 	}
 	if msg.err != nil {
 		return f.showError(msg.err)
@@ -254,6 +306,8 @@ func (f *createUser) View() string {
 	switch {
 	case f.created != nil:
 		b.WriteString(f.createdView())
+	case f.pending[kindCheckCreated] != 0:
+		b.WriteString(st.Dim.Render("Checking whether the user was created…"))
 	case f.Busy():
 		b.WriteString(st.Dim.Render("Creating…"))
 	case f.formErr != "":

@@ -34,6 +34,10 @@ type confirmation struct {
 	// failed explains a failure as a sentence and may return more to do
 	// (a reload); nil uses describeError.
 	failed func(err error) (string, tea.Cmd)
+	// outcome says what may have happened when the user stops waiting
+	// ("alice may have been suspended"); "" is a general sentence. The
+	// screen then leaves and every list reloads.
+	outcome string
 
 	errText string
 }
@@ -116,7 +120,12 @@ func (f *confirmation) confirmTyped() tea.Cmd {
 func (f *confirmation) start() tea.Cmd {
 	f.errText = ""
 	f.c.log.Info("confirmed", "action", f.title)
-	return request(&f.base, "confirmed action", f.run)
+	outcome := f.outcome
+	if outcome == "" {
+		outcome = "the change may have been made"
+	}
+	recheck := func() tea.Cmd { return tea.Batch(popScreen(f.id), broadcast(identitiesChangedMsg{})) }
+	return write(&f.base, "confirmed action", outcome, recheck, f.run)
 }
 
 func (f *confirmation) handleResult(msg resultMsg) tea.Cmd {
@@ -163,7 +172,7 @@ func (f *confirmation) View() string {
 	var prompt string
 	switch {
 	case f.Busy():
-		prompt = st.Dim.Render("Working… esc cancels.")
+		prompt = st.Dim.Render("Working… esc stops waiting.")
 	case f.typed != "":
 		prompt = wrap.Render("Type "+st.Focused.Render(f.typed)+" and press enter to "+f.verb+"; esc cancels.") +
 			"\n> " + f.input.View()

@@ -132,7 +132,10 @@ func (f *editIdentity) save() tea.Cmd {
 		return focusField(f.fields, f.focus)
 	}
 	api, identityID := f.c.api, f.identity.ID
-	return request(&f.base, "update identity", func(ctx context.Context) (*client.Identity, error) {
+	// The detail screen under the form reloads and shows what was saved.
+	recheck := func() tea.Cmd { return tea.Batch(popScreen(f.id), changed(identityID)) }
+	outcome := "the changes to " + sanitize(f.identity.Traits.Username) + " may have been saved"
+	return write(&f.base, "update identity", outcome, recheck, func(ctx context.Context) (*client.Identity, error) {
 		return api.UpdateIdentity(ctx, identityID, p)
 	})
 }

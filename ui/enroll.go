@@ -218,7 +218,16 @@ func (e *enrollment) send() tea.Cmd {
 	e.sent, e.link = nil, ""
 	e.c.log.Info("sending binding job", "identity_id", identityID, "delivery", in.DeliveryMethod,
 		"authenticator_config_id", in.AuthenticatorConfigID)
-	return request(&e.base, "create binding job", func(ctx context.Context) (*client.CreatedCredentialBindingJob, error) {
+	outcome := "the enrollment email may have been sent"
+	if in.DeliveryMethod == client.DeliveryReturn {
+		// The link is in the answer only, so it is lost; the job list
+		// shows the job, which the detail screen can revoke.
+		outcome = "an enrollment link may have been created"
+	}
+	recheck := func() tea.Cmd {
+		return tea.Batch(e.loadJobs(), e.loadIdentity(), broadcast(identitiesChangedMsg{identityID: identityID}))
+	}
+	return write(&e.base, "create binding job", outcome, recheck, func(ctx context.Context) (*client.CreatedCredentialBindingJob, error) {
 		return api.CreateCredentialBindingJob(ctx, identityID, in)
 	})
 }

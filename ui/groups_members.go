@@ -258,6 +258,7 @@ func addMembersConfirm(c *common, g client.Group, targets []client.Identity) *co
 	}
 	f := newConfirmation(c, "Add to "+clip(group, 24), fmt.Sprintf("Add %s to group %s?", targetText, group), "add", change)
 	api, groupID := c.api, g.ID
+	f.outcome = targetText + " may have been added to " + group
 	f.run = func(ctx context.Context) (any, error) {
 		for chunk := range chunks(ids, maxMembersPerCall) {
 			if _, err := api.AddGroupMembers(ctx, groupID, chunk); err != nil {
@@ -279,6 +280,7 @@ func removeMemberConfirm(c *common, g client.Group, id client.Identity) *confirm
 	f := newConfirmation(c, "Remove from "+clip(group, 24), fmt.Sprintf("Remove %s from group %s?", name, group), "remove",
 		fmt.Sprintf("%s stops being a member of %s and loses what the group grants. The identity, its passkeys and its other groups stay.", name, group))
 	api, groupID, identityID := c.api, g.ID, id.ID
+	f.outcome = name + " may have been removed from " + group
 	f.run = func(ctx context.Context) (any, error) {
 		return api.DeleteGroupMembers(ctx, groupID, []string{identityID})
 	}

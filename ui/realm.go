@@ -73,10 +73,7 @@ func (s *realmSettings) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.keys
 	switch {
 	case key.Matches(msg, k.Back):
-		if s.cancelRequests() {
-			return flash(flashInfo, "Cancelled.")
-		}
-		return nil
+		return s.stopRequests()
 	case key.Matches(msg, k.Refresh):
 		return s.load()
 	case key.Matches(msg, k.EditName):
@@ -96,8 +93,8 @@ func (s *realmSettings) handleEditKey(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.keys
 	switch {
 	case key.Matches(msg, k.Cancel):
-		if s.cancelRequests() {
-			return flash(flashInfo, "Cancelled; the name was not saved.")
+		if cmd := s.stopRequests(); cmd != nil {
+			return cmd
 		}
 		s.editing = false
 		s.name.input.Blur()
@@ -123,9 +120,18 @@ func (s *realmSettings) save() tea.Cmd {
 	}
 	api := s.c.api
 	patch := client.RealmPatch{DisplayName: &name}
-	return request(&s.base, "update realm", func(ctx context.Context) (*client.Realm, error) {
+	return write(&s.base, "update realm", "the realm may have been renamed", s.recheck, func(ctx context.Context) (*client.Realm, error) {
 		return api.UpdateRealm(ctx, patch)
 	})
+}
+
+// recheck ends the edit and loads the realm again after the user stopped
+// waiting for a rename; the name shown then says whether it happened.
+func (s *realmSettings) recheck() tea.Cmd {
+	s.editing = false
+	s.name.input.Blur()
+	s.name.err, s.formErr = "", ""
+	return s.load()
 }
 
 func (s *realmSettings) handleResult(msg resultMsg) tea.Cmd {
@@ -140,7 +146,8 @@ func (s *realmSettings) handleResult(msg resultMsg) tea.Cmd {
 		}
 		s.loadErr = nil
 		s.realm = msg.value.(*client.Realm)
-		return nil
+		// The header shows the name too, and it may have changed since.
+		return broadcast(realmChangedMsg{realm: *s.realm})
 	case "update realm":
 		if msg.err != nil {
 			return s.showSaveError(msg.err)

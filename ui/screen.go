@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -116,13 +119,24 @@ type base struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	pending map[string]uint64
-	width   int
-	height  int
+	// writes are the requests in pending that change data, by kind.
+	writes map[string]pendingWrite
+	width  int
+	height int
+}
+
+// pendingWrite is a request that changes data: what it may have done, and
+// how to find out.
+type pendingWrite struct {
+	req     uint64
+	outcome string
+	recheck func() tea.Cmd
 }
 
 func newBase(c *common, title string) base {
 	ctx, cancel := context.WithCancel(c.ctx)
-	return base{c: c, id: c.nextID(), title: title, ctx: ctx, cancel: cancel, pending: map[string]uint64{}}
+	return base{c: c, id: c.nextID(), title: title, ctx: ctx, cancel: cancel, pending: map[string]uint64{},
+		writes: map[string]pendingWrite{}}
 }
 
 func (b *base) Title() string             { return b.title }
@@ -150,6 +164,17 @@ func request[T any](b *base, kind string, fn func(ctx context.Context) (T, error
 	}
 }
 
+// write is request for a call that changes data. Cancelling it stops the
+// wait but cannot take back a request the service already received, so
+// when the user stops waiting, stopRequests says that outcome ("the user
+// may have been created") may have happened and runs recheck, which
+// reloads what the call may have changed.
+func write[T any](b *base, kind, outcome string, recheck func() tea.Cmd, fn func(ctx context.Context) (T, error)) tea.Cmd {
+	cmd := request(b, kind, fn)
+	b.writes[kind] = pendingWrite{req: b.pending[kind], outcome: outcome, recheck: recheck}
+	return cmd
+}
+
 // accept reports whether msg is the latest request of its kind, and logs
 // the outcome. A stale result is logged and must be ignored by the caller.
 func (b *base) accept(msg resultMsg) bool {
@@ -158,6 +183,7 @@ func (b *base) accept(msg resultMsg) bool {
 		return false
 	}
 	delete(b.pending, msg.kind)
+	delete(b.writes, msg.kind)
 	if msg.err != nil {
 		b.c.log.Warn("request failed", "screen", b.title, "op", msg.kind, "request_id", msg.req, "error", msg.err)
 	} else {
@@ -175,15 +201,52 @@ func (b *base) cancelRequests() bool {
 	b.cancel()
 	b.ctx, b.cancel = context.WithCancel(b.c.ctx)
 	clear(b.pending)
+	clear(b.writes)
 	b.c.log.Info("requests cancelled", "screen", b.title)
 	return true
 }
 
-// handleEsc is the shared meaning of esc on a screen without a focused
-// input: cancel what is in flight, or else go back.
-func (b *base) handleEsc() tea.Cmd {
-	if b.cancelRequests() {
+// stopRequests is what esc does to requests in flight: it cancels them and
+// returns what to tell the user, or nil when nothing was in flight. A read
+// is simply cancelled. A change may already have been made, so for one the
+// message says so and the write's recheck reloads what it may have
+// changed.
+func (b *base) stopRequests() tea.Cmd {
+	var writes []pendingWrite
+	for kind, w := range b.writes {
+		if b.pending[kind] == w.req {
+			writes = append(writes, w)
+		}
+	}
+	if !b.cancelRequests() {
+		return nil
+	}
+	if len(writes) == 0 {
 		return flash(flashInfo, "Cancelled.")
+	}
+	slices.SortFunc(writes, func(x, y pendingWrite) int { return cmp.Compare(x.req, y.req) })
+	outcomes := make([]string, len(writes))
+	cmds := make([]tea.Cmd, 0, len(writes)+1)
+	for i, w := range writes {
+		outcomes[i] = w.outcome
+		b.c.log.Info("stopped waiting for a change", "screen", b.title, "request_id", w.req)
+	}
+	cmds = append(cmds, flash(flashInfo, "Stopped waiting. The request was already sent, so "+
+		strings.Join(outcomes, " and ")+"; refreshing."))
+	// The rechecks start after the cancel, under the fresh context.
+	for _, w := range writes {
+		if w.recheck != nil {
+			cmds = append(cmds, w.recheck())
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// handleEsc is the shared meaning of esc on a screen without a focused
+// input: stop what is in flight, or else go back.
+func (b *base) handleEsc() tea.Cmd {
+	if cmd := b.stopRequests(); cmd != nil {
+		return cmd
 	}
 	return popScreen(b.id)
 }
