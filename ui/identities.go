@@ -53,10 +53,19 @@ func newIdentityRow(id client.Identity) identityRow {
 	}
 }
 
-// identityPage is the value of a "list identities" result.
+// identityPage is the value of a "list identities" result. A first page
+// carries the query and scope it is for, which the list takes on only
+// when the page arrives.
 type identityPage struct {
 	page  *client.Page[client.Identity]
 	first bool
+	want  listWant
+}
+
+// listWant is what the identity list is asked to show.
+type listWant struct {
+	query string
+	scope listScope
 }
 
 // identityList is the realm's identities, fetched a page at a time as the
@@ -76,7 +85,12 @@ type identityList struct {
 	// query is the exact username the list is filtered by; "" lists all.
 	query string
 	// scope narrows the list to a group or a set of identities.
-	scope     listScope
+	scope listScope
+	// want is what the first-page request in flight is for, when it is
+	// not what the list shows. Rows, total, query and scope change
+	// together when its page arrives, so esc on a slow load leaves the
+	// list as it was, intro and counts included.
+	want      *listWant
 	search    textinput.Model
 	searching bool
 }
@@ -91,24 +105,38 @@ func (l *identityList) Init() tea.Cmd { return l.reload() }
 
 func (l *identityList) InputFocused() bool { return l.searching }
 
-// reload fetches the first page of the current query. Rows already shown
-// stay until it arrives; any page still in flight becomes stale.
+// reload fetches the first page of what the list shows, or of what it is
+// about to show. Rows already shown stay until it arrives; any page still
+// in flight becomes stale.
 func (l *identityList) reload() tea.Cmd {
-	return l.fetch("", true)
+	if l.want != nil {
+		return l.show(*l.want)
+	}
+	return l.show(listWant{query: l.query, scope: l.scope})
 }
 
-func (l *identityList) fetch(token string, first bool) tea.Cmd {
-	if l.scope.kind != scopeRealm {
-		return l.fetchScoped(token, first)
+// show fetches the first page for want; the list switches to it when the
+// page arrives.
+func (l *identityList) show(want listWant) tea.Cmd {
+	l.want = nil
+	if want.query != l.query || !sameScope(want.scope, l.scope) {
+		l.want = &want
+	}
+	return l.fetch(want, "", true)
+}
+
+func (l *identityList) fetch(want listWant, token string, first bool) tea.Cmd {
+	if want.scope.kind != scopeRealm {
+		return l.fetchScoped(want, token, first)
 	}
 	api := l.c.api
 	opts := client.ListIdentitiesOptions{ListOptions: client.ListOptions{PageSize: identityPageSize, PageToken: token}}
-	if l.query != "" {
-		opts.Filter = client.UsernameEquals(l.query)
+	if want.query != "" {
+		opts.Filter = client.UsernameEquals(want.query)
 	}
 	return request(&l.base, "list identities", func(ctx context.Context) (identityPage, error) {
 		p, err := api.ListIdentities(ctx, opts)
-		return identityPage{page: p, first: first}, err
+		return identityPage{page: p, first: first, want: want}, err
 	})
 }
 
@@ -118,7 +146,7 @@ func (l *identityList) maybeFetchMore() tea.Cmd {
 	if l.nextToken == "" || l.Busy() || l.view.cursor < len(l.rows)-prefetchMargin {
 		return nil
 	}
-	return l.fetch(l.nextToken, false)
+	return l.fetch(listWant{query: l.query, scope: l.scope}, l.nextToken, false)
 }
 
 func (l *identityList) Update(msg tea.Msg) (screen, tea.Cmd) {
@@ -162,13 +190,24 @@ func (l *identityList) handleResult(msg resultMsg) tea.Cmd {
 	if msg.kind == "select all" {
 		return l.selectedAll(msg)
 	}
+	res := msg.value.(identityPage)
+	if res.first {
+		l.want = nil
+	}
 	if msg.err != nil {
-		l.loadErr = msg.err
+		// A failed switch to another query or scope keeps what is shown,
+		// so the error is reported only where nothing is.
+		if !res.first || res.want.query == l.query && sameScope(res.want.scope, l.scope) || !l.loaded {
+			l.loadErr = msg.err
+		}
 		return flashErr("Could not list identities", msg.err)
 	}
-	res := msg.value.(identityPage)
 	l.loadErr = nil
 	if res.first {
+		if res.want.query != l.query || !sameScope(res.want.scope, l.scope) {
+			l.query, l.scope, l.view = res.want.query, res.want.scope, vlist{}
+			l.layout()
+		}
 		l.rows = l.rows[:0]
 		l.loaded = true
 	}
@@ -186,6 +225,11 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Back):
 		if l.cancelRequests() {
+			l.want = nil
+			if !l.loaded {
+				// Nothing was shown yet; say so instead of loading forever.
+				l.loadErr = context.Canceled
+			}
 			return flash(flashInfo, "Cancelled.")
 		}
 		if !l.c.desk.sel.empty() {
@@ -193,8 +237,7 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return flash(flashInfo, "Selection cleared.")
 		}
 		if l.query != "" {
-			l.query = ""
-			return l.reload()
+			return l.show(listWant{scope: l.scope})
 		}
 		if l.scope.kind != scopeRealm {
 			return l.setScope(listScope{})
@@ -246,11 +289,9 @@ func (l *identityList) updateSearch(msg tea.KeyMsg) tea.Cmd {
 	case tea.KeyEnter:
 		l.searching = false
 		l.search.Blur()
-		l.query = strings.TrimSpace(l.search.Value())
-		l.scope = listScope{}
-		l.view = vlist{}
-		l.c.log.Info("identity search", "filtered", l.query != "")
-		return l.reload()
+		query := strings.TrimSpace(l.search.Value())
+		l.c.log.Info("identity search", "filtered", query != "")
+		return l.show(listWant{query: query})
 	}
 	var cmd tea.Cmd
 	l.search, cmd = l.search.Update(msg)
@@ -306,8 +347,11 @@ func (l *identityList) View() string {
 	var b strings.Builder
 	b.WriteString(l.intro)
 	b.WriteString("\n")
-	if l.searching {
+	switch {
+	case l.searching:
 		b.WriteString(l.search.View())
+	case l.want != nil:
+		b.WriteString(st.Dim.Render(clip(l.wantText(), l.width)))
 	}
 	b.WriteString("\n")
 
@@ -352,6 +396,8 @@ func (l *identityList) introText() string {
 	k := l.c.keys
 	var what string
 	switch {
+	case !l.loaded && l.loadErr != nil:
+		what = "Identities not loaded."
 	case !l.loaded:
 		what = "Loading identities."
 	case l.query != "" && l.total == 0:
@@ -379,6 +425,17 @@ func (l *identityList) introText() string {
 		text += " Outbox: " + sanitize(strings.TrimRight(l.c.sandboxURL, "/")) + "/_sandbox/outbox.html"
 	}
 	return text
+}
+
+// wantText says what the list is loading instead of what it shows.
+func (l *identityList) wantText() string {
+	switch w := l.want; {
+	case w.query != "":
+		return "  Finding username " + quote(w.query) + "…"
+	case w.scope.kind != scopeRealm:
+		return "  Loading " + w.scope.indicator() + "…"
+	}
+	return "  Loading everyone…"
 }
 
 func (l *identityList) emptyText() string {

@@ -73,32 +73,42 @@ func showIdentities(scope listScope) tea.Cmd {
 
 // setScope replaces the list's scope; a username search is dropped, as the
 // API can filter the realm's list by username but not a group's.
+// The list keeps showing what it showed until the scope's first page
+// arrives.
 func (l *identityList) setScope(scope listScope) tea.Cmd {
-	l.scope = scope
-	l.query = ""
-	l.view = vlist{}
-	l.rows = l.rows[:0]
-	l.loaded = false
 	l.c.log.Info("identity list scoped", "scope", scope.kind, "group_id", scope.groupID, "ids", len(scope.ids))
-	l.layout()
-	return l.reload()
+	return l.show(listWant{scope: scope})
+}
+
+// sameScope reports whether a and b list the same identities; an id set
+// is the same only as itself.
+func sameScope(a, b listScope) bool {
+	if a.kind != b.kind || a.groupID != b.groupID || a.label != b.label || len(a.ids) != len(b.ids) {
+		return false
+	}
+	for id := range a.ids {
+		if _, ok := b.ids[id]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // fetchScoped requests the next page of a group or id-set scope. For an id
 // set it pages through the realm and keeps the identities in the set, so a
 // page may add no row; maybeFetchMore then asks for the next one.
-func (l *identityList) fetchScoped(token string, first bool) tea.Cmd {
+func (l *identityList) fetchScoped(want listWant, token string, first bool) tea.Cmd {
 	api := l.c.api
 	opts := client.ListOptions{PageSize: identityPageSize, PageToken: token}
-	switch l.scope.kind {
+	switch want.scope.kind {
 	case scopeGroup:
-		groupID := l.scope.groupID
+		groupID := want.scope.groupID
 		return request(&l.base, "list identities", func(ctx context.Context) (identityPage, error) {
 			p, err := api.ListGroupMembers(ctx, groupID, opts)
-			return identityPage{page: p, first: first}, err
+			return identityPage{page: p, first: first, want: want}, err
 		})
 	case scopeIDs:
-		ids := l.scope.ids
+		ids := want.scope.ids
 		loaded := len(l.rows)
 		if first {
 			loaded = 0
@@ -106,7 +116,7 @@ func (l *identityList) fetchScoped(token string, first bool) tea.Cmd {
 		return request(&l.base, "list identities", func(ctx context.Context) (identityPage, error) {
 			p, err := api.ListIdentities(ctx, client.ListIdentitiesOptions{ListOptions: opts})
 			if err != nil {
-				return identityPage{}, err
+				return identityPage{first: first, want: want}, err
 			}
 			out := &client.Page[client.Identity]{TotalSize: len(ids), NextPageToken: p.NextPageToken}
 			for _, id := range p.Items {
@@ -119,10 +129,10 @@ func (l *identityList) fetchScoped(token string, first bool) tea.Cmd {
 				// the realm any more, so the last page gives the count.
 				out.TotalSize = loaded + len(out.Items)
 			}
-			return identityPage{page: out, first: first}, nil
+			return identityPage{page: out, first: first, want: want}, nil
 		})
 	}
-	panic(fmt.Sprintf("fetchScoped with scope kind %d", l.scope.kind))
+	panic(fmt.Sprintf("fetchScoped with scope kind %d", want.scope.kind))
 }
 
 // scopeIntro is the first sentence of the list's intro in a scope.
