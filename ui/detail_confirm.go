@@ -34,9 +34,9 @@ type confirmation struct {
 	// failed explains a failure as a sentence and may return more to do
 	// (a reload); nil uses describeError.
 	failed func(err error) (string, tea.Cmd)
-	// outcome says what may have happened when the user stops waiting
-	// ("alice may have been suspended"); "" is a general sentence. The
-	// screen then leaves and every list reloads.
+	// outcome is what may have happened when the user stops waiting
+	// ("alice may have been suspended"), or "" for a general sentence.
+	// The screen then leaves and every list reloads.
 	outcome string
 
 	errText string

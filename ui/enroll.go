@@ -220,8 +220,8 @@ func (e *enrollment) send() tea.Cmd {
 		"authenticator_config_id", in.AuthenticatorConfigID)
 	outcome := "the enrollment email may have been sent"
 	if in.DeliveryMethod == client.DeliveryReturn {
-		// The link is in the answer only, so it is lost; the job list
-		// shows the job, which the detail screen can revoke.
+		// The link comes only in the response, so it is lost. The job
+		// list shows the job, which the detail screen can revoke.
 		outcome = "an enrollment link may have been created"
 	}
 	recheck := func() tea.Cmd {

@@ -34,9 +34,9 @@ type formField struct {
 	err   string
 	// apiField is the field path the API uses in its field violations.
 	apiField string
-	// check is the local validation of the trimmed value, run again when
-	// an edit changes a value that has a problem shown; nil only clears
-	// the problem.
+	// check is the local validation of the trimmed value. It runs again
+	// when an edit changes a value that has a problem shown. With nil the
+	// problem is only cleared.
 	check func(value string) string
 }
 

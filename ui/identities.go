@@ -227,7 +227,7 @@ func (l *identityList) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if l.cancelRequests() {
 			l.want = nil
 			if !l.loaded {
-				// Nothing was shown yet; say so instead of loading forever.
+				// Nothing was shown yet, so the list reports that instead of loading forever.
 				l.loadErr = context.Canceled
 			}
 			return flash(flashInfo, "Cancelled.")
@@ -427,7 +427,7 @@ func (l *identityList) introText() string {
 	return text
 }
 
-// wantText says what the list is loading instead of what it shows.
+// wantText describes what the list is loading in place of what it shows.
 func (l *identityList) wantText() string {
 	switch w := l.want; {
 	case w.query != "":

@@ -126,7 +126,7 @@ func (s *realmSettings) save() tea.Cmd {
 }
 
 // recheck ends the edit and loads the realm again after the user stopped
-// waiting for a rename; the name shown then says whether it happened.
+// waiting for a rename. The name shown then tells whether it happened.
 func (s *realmSettings) recheck() tea.Cmd {
 	s.editing = false
 	s.name.input.Blur()

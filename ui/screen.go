@@ -164,11 +164,10 @@ func request[T any](b *base, kind string, fn func(ctx context.Context) (T, error
 	}
 }
 
-// write is request for a call that changes data. Cancelling it stops the
-// wait but cannot take back a request the service already received, so
-// when the user stops waiting, stopRequests says that outcome ("the user
-// may have been created") may have happened and runs recheck, which
-// reloads what the call may have changed.
+// write is request for a call that changes data. Cancelling it cannot
+// take back a request the service already received. So when the user
+// stops waiting, stopRequests reports outcome ("the user may have been
+// created") and runs recheck, which reloads what the call may have changed.
 func write[T any](b *base, kind, outcome string, recheck func() tea.Cmd, fn func(ctx context.Context) (T, error)) tea.Cmd {
 	cmd := request(b, kind, fn)
 	b.writes[kind] = pendingWrite{req: b.pending[kind], outcome: outcome, recheck: recheck}
@@ -206,11 +205,10 @@ func (b *base) cancelRequests() bool {
 	return true
 }
 
-// stopRequests is what esc does to requests in flight: it cancels them and
-// returns what to tell the user, or nil when nothing was in flight. A read
-// is simply cancelled. A change may already have been made, so for one the
-// message says so and the write's recheck reloads what it may have
-// changed.
+// stopRequests cancels the requests in flight, as esc does, and returns
+// the message for the user, or nil when nothing was in flight. A change
+// may already have been made, so for a write the message reports that and
+// the write's recheck reloads what it may have changed.
 func (b *base) stopRequests() tea.Cmd {
 	var writes []pendingWrite
 	for kind, w := range b.writes {

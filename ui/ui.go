@@ -335,8 +335,8 @@ func (r *root) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return r.quit()
 	}
 	if r.tooSmall() {
-		// A focused input takes keys as at any size, so q is typed, not
-		// a quit; other keys wait, as nothing shows what they would do.
+		// A focused input takes keys as at any size, so q is typed. Other
+		// keys are ignored because nothing shows what they would do.
 		if r.current().InputFocused() {
 			return r.updateCurrent(msg)
 		}
