@@ -65,8 +65,6 @@ func passkeyCount(n int) string {
 	return fmt.Sprintf(" with their %d passkeys", n)
 }
 
-// deleteConfirm asks for the username to be typed: deleting cannot be
-// undone and takes the identity's passkeys and jobs with it.
 // deletedWithIt lists what goes with a deleted identity for the end of a
 // sentence, leaving out what it has none of.
 func deletedWithIt(creds, jobs, groups int) string {
@@ -92,6 +90,8 @@ func deletedWithIt(creds, jobs, groups int) string {
 	return " with its " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
+// deleteConfirm asks for the username to be typed: deleting cannot be
+// undone and takes the identity's passkeys and jobs with it.
 func deleteConfirm(c *common, id client.Identity, creds, jobs, groups int) *confirmation {
 	name := sanitize(id.Traits.Username)
 	api, identityID := c.api, id.ID
