@@ -271,11 +271,7 @@ func (g *groupList) View() string {
 		b.WriteString("\n")
 	}
 	if len(g.rows) > 0 {
-		pos := fmt.Sprintf("%d-%d of %d", first+1, last, g.total)
-		if len(g.rows) < g.total {
-			pos += fmt.Sprintf(" (%d loaded)", len(g.rows))
-		}
-		b.WriteString(st.Dim.Render(pos))
+		b.WriteString(st.Dim.Render(rangeText(first, last, len(g.rows), g.total)))
 	}
 	return b.String()
 }

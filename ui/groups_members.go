@@ -223,11 +223,7 @@ func (m *groupMembers) View() string {
 		b.WriteString("\n")
 	}
 	if len(m.rows) > 0 {
-		pos := fmt.Sprintf("%d-%d of %d", first+1, last, m.total)
-		if len(m.rows) < m.total {
-			pos += fmt.Sprintf(" (%d loaded)", len(m.rows))
-		}
-		b.WriteString(st.Dim.Render(pos))
+		b.WriteString(st.Dim.Render(rangeText(first, last, len(m.rows), m.total)))
 	}
 	return b.String()
 }

@@ -459,10 +459,7 @@ func (l *identityList) positionText(first, last int) string {
 	if len(l.rows) == 0 {
 		return ""
 	}
-	text := fmt.Sprintf("%d-%d of %d", first+1, last, l.total)
-	if len(l.rows) < l.total {
-		text += fmt.Sprintf(" (%d loaded)", len(l.rows))
-	}
+	text := rangeText(first, last, len(l.rows), l.total)
 	if l.query != "" {
 		text += "  filter: username = " + quote(l.query) + ", esc clears"
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -72,4 +74,15 @@ func (v *vlist) move(msg tea.KeyMsg, k *keyMap, n int) bool {
 	v.cursor = max(min(v.cursor, n-1), 0)
 	v.follow()
 	return true
+}
+
+// rangeText describes the rows on screen of a paged list, such as
+// "21-40 of 1000 (200 loaded)", so the user sees both where they are and
+// that more rows exist than were fetched.
+func rangeText(first, last, loaded, total int) string {
+	text := fmt.Sprintf("%d-%d of %d", first+1, last, total)
+	if loaded < total {
+		text += fmt.Sprintf(" (%d loaded)", loaded)
+	}
+	return text
 }
