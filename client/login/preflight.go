@@ -2,6 +2,7 @@ package login
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,7 +72,7 @@ func (r *run) findApplication(ctx context.Context, st *stepRecorder) (*client.Ap
 		app, err := cfg.API.GetApplication(ctx, cfg.ApplicationID)
 		if err != nil {
 			st.check("application", StatusFail, fmt.Sprintf("read application %s: %v", cfg.ApplicationID, err),
-				"check the application ID, the realm of the profile and that the API token has applications:read")
+				managementFix(err, "check the application ID, the realm of the profile and that the API token has applications:read"))
 			return nil, false
 		}
 		st.check("application", StatusPass, "application "+app.ID+" exists", "")
@@ -84,7 +85,7 @@ func (r *run) findApplication(ctx context.Context, st *stepRecorder) (*client.Ap
 		p, err := cfg.API.ListApplications(ctx, opts)
 		if err != nil {
 			st.check("application", StatusFail, "list applications: "+err.Error(),
-				"pass the application ID, or grant the API token applications:read")
+				managementFix(err, "pass the application ID, or grant the API token applications:read"))
 			return nil, false
 		}
 		for _, a := range p.Items {
@@ -293,4 +294,16 @@ func listOrNone(items []string) string {
 		return "none"
 	}
 	return strings.Join(items, ", ")
+}
+
+// managementFix returns the fix for a failed management API call. A
+// rejected token needs a new token, not a scope, so 401 gets its own advice;
+// 403 errors already name the missing scope, which the fallback repeats.
+func managementFix(err error, fallback string) string {
+	if errors.Is(err, client.ErrUnauthorized) {
+		return "the API token is missing, expired or not from Beyond Identity: get a new one " +
+			"(Admin Console, Applications, Beyond Identity Management API, API Tokens) " +
+			"or fix where the profile reads it from"
+	}
+	return fallback
 }

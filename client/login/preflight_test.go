@@ -1,8 +1,12 @@
 package login_test
 
 import (
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/biadmin/biadmin/client"
 	"github.com/biadmin/biadmin/client/login"
 	"github.com/biadmin/biadmin/sandbox"
 )
@@ -121,4 +125,31 @@ func TestDiscoveryErrorShowsStatusAndBody(t *testing.T) {
 	}
 	assertCheck(t, res.report, login.StepDiscovery, "document", login.StatusFail,
 		"discovery endpoint returned HTTP 404", "application/json", "error=not_found")
+}
+
+// A rejected token needs a new token; advice to grant a scope would send
+// the admin the wrong way.
+func TestPreflightRejectedTokenAdvice(t *testing.T) {
+	h := newHarness(t)
+	api, err := client.New(client.Options{
+		BaseURL:    h.sb.URL(),
+		TenantID:   h.info.TenantID,
+		RealmID:    h.info.RealmID,
+		Token:      client.StaticToken("not-a-token"),
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runLogin(t, login.Config{AuthBaseURL: h.sb.URL(), API: api, Opener: noBrowser})
+	check := res.report.Check(login.StepPreflight, "application")
+	if check == nil || check.Status != login.StatusFail {
+		t.Fatalf("application check = %+v, want a failure", check)
+	}
+	if !strings.Contains(check.Fix, "get a new one") {
+		t.Errorf("fix %q does not say to get a new token", check.Fix)
+	}
+	if strings.Contains(check.Fix, "grant") {
+		t.Errorf("fix %q asks for a scope although the token was rejected", check.Fix)
+	}
 }

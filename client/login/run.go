@@ -212,7 +212,7 @@ func (r *run) execute(ctx context.Context) error {
 	r.report.ApplicationID = cfg.ApplicationID
 
 	if !r.preflight(ctx) && !cfg.IgnorePreflight {
-		return stopError(StepPreflight, "the application does not accept what the test would send; see the fixes listed")
+		return stopError(StepPreflight, "the pre-flight checks failed; see the fixes listed")
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()

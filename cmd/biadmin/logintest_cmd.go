@@ -58,6 +58,12 @@ func runLoginTest(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer cleanup()
+	for _, w := range target.warnings {
+		fmt.Fprintln(stderr, "config warning:", w)
+	}
+	if !f.sandbox {
+		fmt.Fprintf(stderr, "profile %s: tenant %s, realm %s\n", target.profile.Name, target.profile.TenantID, target.profile.RealmID)
+	}
 	if appID == "" {
 		appID = target.defaultApp
 	}
