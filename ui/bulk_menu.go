@@ -211,7 +211,7 @@ func (m *bulkMenu) View() string {
 
 	b.WriteString(st.Label.Render("Who") + "\n")
 	// The list scrolls so the cursor stays in what the other lines leave.
-	room := max(m.height-9, 3)
+	room := max(m.height-12, 3)
 	first := max(0, min(m.cursor-room+1, len(m.choices)-room))
 	for i := first; i < len(m.choices) && i < first+room; i++ {
 		line := clip(m.choices[i].label, width-2)
@@ -222,6 +222,9 @@ func (m *bulkMenu) View() string {
 		}
 	}
 	b.WriteString("\n")
+	// PENDING identities are left out of the unenrolled sets without being
+	// listed as skipped, so say who the sets mean.
+	b.WriteString(st.Hint.Width(width).Render("Unenrolled means no passkey and no live enrollment link; identities whose link is still live (PENDING) are not included.") + "\n")
 	switch {
 	case m.pending["plan"] != 0:
 		b.WriteString(st.Dim.Render("Planning: reading the identities of the set… esc cancels."))

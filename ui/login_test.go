@@ -342,7 +342,15 @@ func TestLoginTesterPasses(t *testing.T) {
 	tm.Send(keyMsg("v"))
 	// r runs the same test again.
 	tm.Send(keyMsg("r"))
-	waitForText(t, tm, "PASSED")
+	select {
+	case err := <-browser.results:
+		if err != nil {
+			t.Fatalf("browser, second run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the second run did not open the browser within 15s")
+	}
+	waitForTextRepainting(t, tm, "PASSED")
 
 	final := quitAndWait(t, tm)
 	lt := tester(t, final)
@@ -774,4 +782,32 @@ func TestClaimTextSanitizes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitForTextRepainting waits for texts like waitForText, but keeps asking
+// the program to repaint the whole screen. A run that finishes within one
+// frame leaves the screen as it was, so the renderer writes nothing new and
+// a plain wait for the same text would time out.
+func waitForTextRepainting(t *testing.T, tm *teatest.TestModel, texts ...string) {
+	t.Helper()
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		ticker := time.NewTicker(200 * time.Millisecond)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+				tm.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
+			}
+		}
+	}()
+	defer func() {
+		close(done)
+		<-stopped
+	}()
+	waitForText(t, tm, texts...)
 }
