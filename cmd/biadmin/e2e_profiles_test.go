@@ -137,12 +137,16 @@ read_only = true
 
 	// The picker lists both profiles; the second row is admin.
 	c.press("P")
-	picker := c.waitForScreen("Switch profile", screenTimeout)
-	for _, want := range []string{info.AdminRealmID, "read-only", "current"} {
-		if !strings.Contains(picker, want) {
-			t.Errorf("the profile picker does not show %q:\n%s", want, frame(picker))
+	c.waitForScreen("Switch profile", screenTimeout)
+	// The title shows before the profiles have loaded.
+	c.waitFor("both profiles in the profile picker", screenTimeout, func(s string) error {
+		for _, want := range []string{info.AdminRealmID, "read-only", "current"} {
+			if !strings.Contains(s, want) {
+				return fmt.Errorf("the profile picker does not show %q", want)
+			}
 		}
-	}
+		return nil
+	})
 	c.press("Down", "Enter")
 	switched := c.waitForHeader("admin", "Admin Realm")
 	if !strings.Contains(headerLine(switched), "[READ-ONLY]") {
@@ -153,10 +157,14 @@ read_only = true
 	// The realm switcher lists the tenant's realms and opens the demo
 	// realm with the admin profile's credentials.
 	c.press("W")
-	realms := c.waitForScreen("Switch realm", screenTimeout)
-	if !strings.Contains(realms, "Demo Realm") || !strings.Contains(realms, info.RealmID) {
-		t.Errorf("the realm switcher does not list the demo realm:\n%s", frame(realms))
-	}
+	c.waitForScreen("Switch realm", screenTimeout)
+	// The title shows before the realms have loaded.
+	c.waitFor("the demo realm in the realm switcher", screenTimeout, func(s string) error {
+		if !strings.Contains(s, "Demo Realm") || !strings.Contains(s, info.RealmID) {
+			return errors.New("the realm switcher does not list the demo realm")
+		}
+		return nil
+	})
 	c.waitFor("the cursor on the Demo Realm row", screenTimeout, func(s string) error {
 		for _, line := range strings.Split(s, "\n") {
 			if strings.HasPrefix(line, "> ") && strings.Contains(line, "Demo Realm") {
