@@ -48,9 +48,9 @@ func (c *Client) RevokeCredential(ctx context.Context, identityID, credentialID 
 }
 
 // CreateCredentialBindingJob starts an enrollment for an identity. For
-// RETURN delivery the result carries the binding link, a bearer secret;
-// for EMAIL the service mails it and responds with 422 when the identity has
-// no email address.
+// RETURN delivery the result carries the binding link, which is a bearer
+// secret. For EMAIL the service mails the link, and it returns 422 when the
+// identity has no email address.
 func (c *Client) CreateCredentialBindingJob(ctx context.Context, identityID string, in CredentialBindingJobCreate) (*CreatedCredentialBindingJob, error) {
 	const op = "CreateCredentialBindingJob"
 	if err := requireIDs(op, "identity ID", identityID); err != nil {

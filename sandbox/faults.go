@@ -11,7 +11,7 @@ import (
 // faults (latency, 429, 5xx, dropped connections, malformed bodies) apply
 // only to management API requests. The outbox, the binding-link pages and
 // the OIDC provider never see them. The other knobs change the behaviour
-// their names say.
+// their names describe.
 // Count-based faults apply to the next N requests and then switch
 // themselves off. The zero state injects nothing. All methods are safe for
 // concurrent use.

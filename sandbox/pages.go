@@ -45,8 +45,8 @@ func (s *Sandbox) serveSandboxPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// allowMethods answers any other method with 405 and the API's Error body,
-// as the JSON endpoints' callers decode it like an API response.
+// allowMethods rejects any other method with 405 and the API's Error body,
+// because callers of the JSON endpoints decode it like an API response.
 func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	if slices.Contains(methods, r.Method) {
 		return true
@@ -57,7 +57,7 @@ func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) boo
 	return false
 }
 
-// allowPageMethods answers any other method with 405 and an HTML page.
+// allowPageMethods rejects any other method with 405 and an HTML page.
 func allowPageMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	if slices.Contains(methods, r.Method) {
 		return true

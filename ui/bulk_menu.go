@@ -50,7 +50,7 @@ type bulkChoice struct {
 }
 
 // bulkMenu chooses who a bulk action applies to and which action, then
-// asks the engine for the plan. Nothing changes until the plan screen's
+// requests the plan from the engine. Nothing changes until the plan screen's
 // confirmation.
 type bulkMenu struct {
 	base
@@ -97,7 +97,7 @@ func (m *bulkMenu) Init() tea.Cmd {
 	api := m.c.api
 	return request(&m.base, "list groups", func(ctx context.Context) (*client.Page[client.Group], error) {
 		// NOTE: only the first page of groups (200, the API's maximum) is
-		// offered; a realm with more groups reaches the rest through the
+		// offered. A realm with more groups reaches the rest through the
 		// group filter of the identity list.
 		return api.ListGroups(ctx, client.ListOptions{PageSize: groupPageSize})
 	})
@@ -170,7 +170,7 @@ func (m *bulkMenu) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// makePlan asks the engine what the chosen action would do.
+// makePlan requests the plan of the chosen action from the engine.
 func (m *bulkMenu) makePlan() tea.Cmd {
 	m.err = nil
 	engine := newBulkEngine(m.c)
@@ -223,7 +223,7 @@ func (m *bulkMenu) View() string {
 	}
 	b.WriteString("\n")
 	// PENDING identities are left out of the unenrolled sets without being
-	// listed as skipped, so say who the sets mean.
+	// listed as skipped, so the menu defines the word.
 	b.WriteString(st.Hint.Width(width).Render("Unenrolled means no passkey and no live enrollment link; identities whose link is still live (PENDING) are not included.") + "\n")
 	switch {
 	case m.pending["plan"] != 0:

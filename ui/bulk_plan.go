@@ -20,7 +20,7 @@ import (
 // bulkPlan shows what a bulk action will do (how many, the first
 // identities, who is skipped and why), exports the target list to CSV, and
 // starts the action after a confirmation: typing the realm's name for a
-// plan that asks for it (delete, suspend), enter for the others.
+// plan that requires it (delete, suspend), enter for the others.
 type bulkPlan struct {
 	base
 	engine *bulk.Engine

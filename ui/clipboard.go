@@ -21,10 +21,10 @@ func osc52(text string) string {
 // so success means only that the sequence was written.
 //
 // NOTE: Bubble Tea v1 has no command to write raw output, so the sequence
-// goes to the terminal beside the renderer. It is a single write call, and
-// the Linux tty layer runs whole write calls one at a time, so it does not
-// land inside a frame; a Bubble Tea version with a clipboard command should
-// replace this.
+// goes to the terminal beside the renderer in a single write call, which
+// in practice does not land inside a frame on Linux (not checked on other
+// systems). A Bubble Tea version with a clipboard command should replace
+// this.
 func copyToClipboard(w io.Writer, text, done string) tea.Cmd {
 	if w == nil {
 		w = os.Stdout

@@ -16,7 +16,7 @@ type deskState struct {
 	current *client.Identity
 	// realmName is the realm's display name once the header fetched it.
 	realmName string
-	// sel is what the identity list has selected.
+	// sel is the identity list's selection.
 	sel selection
 
 	auditPath  string
@@ -95,8 +95,8 @@ func (r *root) reveal(msg revealMsg) tea.Cmd {
 	return nil
 }
 
-// productionNote is the sentence every destructive confirmation carries:
-// it names the profile, and says so loudly when the profile is production.
+// productionNote is the sentence every destructive confirmation carries.
+// It names the profile and stresses it when the profile is production.
 func productionNote(c *common) string {
 	name := sanitize(c.profile.Name)
 	realm := c.desk.realmName

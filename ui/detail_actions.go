@@ -11,7 +11,7 @@ import (
 	"github.com/biadmin/biadmin/client"
 )
 
-// The confirmations of the identity detail screen. Each says what changes
+// The confirmations of the identity detail screen. Each states what changes
 // in the service's own terms (status, state) and what it means for the
 // user, because support staff read them while a user waits.
 
@@ -90,8 +90,8 @@ func deletedWithIt(creds, jobs, groups int) string {
 	return " with its " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
-// deleteConfirm asks for the username to be typed: deleting cannot be
-// undone and takes the identity's passkeys and jobs with it.
+// deleteConfirm requires the username to be typed, because deleting cannot
+// be undone and takes the identity's passkeys and jobs with it.
 func deleteConfirm(c *common, id client.Identity, creds, jobs, groups int) *confirmation {
 	name := sanitize(id.Traits.Username)
 	api, identityID := c.api, id.ID
@@ -163,8 +163,8 @@ func revokeJobConfirm(c *common, id client.Identity, job client.CredentialBindin
 	f.failed = func(err error) (string, tea.Cmd) {
 		switch {
 		case errors.Is(err, client.ErrConflict):
-			// The service answers 409 when the job completed since the
-			// list was loaded: the link was used and made a passkey.
+			// The service returns 409 when the job completed after the
+			// list was loaded, because the link was used and made a passkey.
 			return "This job is already COMPLETE: " + name + " enrolled a passkey with it, so there is no link left to revoke. " +
 				"To take that passkey away, revoke the credential instead.", changed(identityID)
 		case errors.Is(err, client.ErrNotFound):

@@ -11,18 +11,18 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// confirmation is a pushed screen that says exactly what an action will
-// change and runs it only after the user agrees: with y or enter, or, for
-// what cannot be undone, by typing a given text. It runs the action itself,
-// shows a failure in place with the typed text kept, and leaves after a
-// success.
+// confirmation is a pushed screen that states exactly what an action will
+// change and runs it only after the user agrees with y or enter. An action
+// that cannot be undone needs a given text typed instead. The screen runs
+// the action itself, shows a failure in place with the typed text kept, and
+// leaves after a success.
 type confirmation struct {
 	base
-	// question is the first line ("Delete alice?"); changes are the
-	// sentences that say what happens. Both are already sanitized.
+	// question is the first line ("Delete alice?"), and changes are the
+	// sentences that describe what happens. Both are already sanitized.
 	question string
 	changes  []string
-	// typed is the text the user must type; "" asks for y or enter.
+	// typed is the text the user must type. When empty, y or enter confirms.
 	typed string
 	input textinput.Model
 	// verb names the action in the prompt and the progress line.
@@ -34,9 +34,9 @@ type confirmation struct {
 	// failed explains a failure as a sentence and may return more to do
 	// (a reload); nil uses describeError.
 	failed func(err error) (string, tea.Cmd)
-	// outcome is what may have happened when the user stops waiting
-	// ("alice may have been suspended"), or "" for a general sentence.
-	// The screen then leaves and every list reloads.
+	// outcome is the sentence shown when the user stops waiting ("alice may
+	// have been suspended"), or "" for a general one. The screen then
+	// leaves and every list reloads.
 	outcome string
 
 	errText string

@@ -495,7 +495,7 @@ func (f *profileForm) View() string {
 	room := max(f.height-(lipgloss.Height(top)-1)-(lipgloss.Height(bottom)-1), 1)
 	more := ""
 	if len(rows) > room {
-		// One line tells that fields are out of sight.
+		// One line is kept to say that more fields are out of sight.
 		room = max(room-1, 1)
 		more = "\n" + st.Dim.Render(clip("  more fields: tab and shift+tab move through them", f.width))
 	}

@@ -67,9 +67,9 @@ func withProfile(err error, p ProfileInfo) error {
 	return &profileError{profile: p, err: err}
 }
 
-// newTokenHint is where a management API token comes from, for the
-// message about a rejected one. The path is the one the vendor's API
-// description gives.
+// newTokenHint is the Admin Console path to a new management API token,
+// for the message about a rejected one. The vendor's API description gives
+// this path.
 const newTokenHint = "get a new one in the Admin Console under Applications, Beyond Identity Management API, API Tokens"
 
 // describeError turns an error into one sentence for the status line and

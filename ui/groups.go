@@ -38,10 +38,10 @@ func newGroupRow(g client.Group) groupRow {
 	return groupRow{group: g, name: sanitize(g.DisplayName), description: sanitize(g.Description)}
 }
 
-// groupList is the realm's groups, paged like the identity list. Member
-// counts come from ListGroupMembers with page_size 1, whose total_size is
-// the count; they are fetched only for the rows on screen and cached until
-// something changes membership.
+// groupList is the list of the realm's groups, paged like the identity
+// list. Member counts come from ListGroupMembers with page_size 1, whose
+// total_size is the count. They are fetched only for the rows on screen and
+// cached until something changes membership.
 type groupList struct {
 	base
 	rows      []groupRow

@@ -1,10 +1,10 @@
 // Package bulk runs the support desk's bulk work on a realm's identities:
 // sending enrollment emails, suspending, unsuspending and deleting. It has
-// no UI. A screen asks the Engine for a Plan (who will be changed, who will
-// be skipped and why), shows it, and then runs it with Execute, which
-// reports progress, can be paused by cancelling its context, and records
-// every outcome in a journal file so that a crash or a pause can be resumed
-// without acting on anyone twice.
+// no UI. A screen gets a Plan from the Engine (who will be changed, who
+// will be skipped and why) and shows it. It then runs the plan with
+// Execute, which reports progress, pauses when its context is cancelled,
+// and records every outcome in a journal file. A crash or a pause can then
+// be resumed without acting on anyone twice.
 //
 // Every request goes through the client.API the Engine was given, so
 // wrapping it with audit.Wrap records each change in the audit log.

@@ -45,7 +45,7 @@ type Params struct {
 	PostBindingRedirectURI string `json:"post_binding_redirect_uri,omitempty"`
 }
 
-// Plan is what a bulk action will do, for the user to confirm before
+// Plan is the description of a bulk action for the user to confirm before
 // Execute. Targets and Skipped together are the whole target set.
 type Plan struct {
 	ID        string // action id; names the journal file
@@ -69,10 +69,10 @@ type Plan struct {
 	InFlight int
 
 	// Destructive is set for delete and suspend, and for any action on
-	// more than one identity. The UI must ask before running such a plan
-	// and say what will change.
+	// more than one identity. The UI must confirm before running such a
+	// plan and state what will change.
 	Destructive bool
-	// ConfirmPhrase is what the user must type to run the plan: the
+	// ConfirmPhrase is the text the user must type to run the plan: the
 	// realm's display name for delete and suspend, empty otherwise.
 	ConfirmPhrase string
 }

@@ -54,8 +54,8 @@ func Run(ctx context.Context, cfg Config, events chan<- Event) (*Report, error) 
 //
 // The report is never nil once the run started. The error is nil when the
 // flow reached its verdict, which may still have failed checks (see
-// Report.Passed); it is non-nil when a step stopped the flow early, and then
-// names that step.
+// Report.Passed). It is non-nil when a step stopped the flow early, and then
+// it names that step.
 func (r *Runner) Run(ctx context.Context, events chan<- Event) (*Report, error) {
 	if events != nil {
 		defer close(events)

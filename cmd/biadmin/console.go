@@ -77,8 +77,9 @@ func runConsole(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// target is what a command needs to reach one realm: a management API
-// client bound to it, the auth host, and the profile's defaults.
+// target is the connection a command needs to reach one realm: a
+// management API client bound to it, the auth host, and the profile's
+// defaults.
 type target struct {
 	api        *client.Client
 	authBase   string
