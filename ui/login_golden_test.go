@@ -39,8 +39,10 @@ func maskLoginView(view string, random ...string) string {
 	view = maskView(view)
 	for _, v := range random {
 		// Longest prefix first, so a value cut short with "…", or quoted
-		// by its first characters, is masked in full.
-		for k := len(v); k >= 1; k-- {
+		// by its first characters, is masked in full. Prefixes shorter
+		// than 4 characters are left alone, because a fixed word cut to
+		// "r…" would match a random value that happens to start with r.
+		for k := len(v); k >= 4; k-- {
 			cut := regexp.MustCompile(`([/ ("])` + regexp.QuoteMeta(v[:k]) + `…`)
 			view = cut.ReplaceAllString(view, "${1}"+xs(v[:k])+"…")
 		}
