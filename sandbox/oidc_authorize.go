@@ -328,7 +328,13 @@ func tamper(state string) string {
 	if state == "" {
 		return "tampered"
 	}
-	return "x" + state[1:]
+	// Replacing the first character with a fixed one would leave a state
+	// that already starts with it unchanged, so pick one that differs.
+	replacement := "x"
+	if state[0] == 'x' {
+		replacement = "y"
+	}
+	return replacement + state[1:]
 }
 
 // redirectTo responds 302 to redirectURI with params (and state when the

@@ -543,3 +543,11 @@ func TestOIDCFaultsOverHTTP(t *testing.T) {
 		t.Errorf("GET returned %+v, want expired on", state)
 	}
 }
+
+func TestTamperAlwaysChangesState(t *testing.T) {
+	for _, state := range []string{"", "x", "xyz", "abc", "yxx"} {
+		if got := tamper(state); got == state {
+			t.Errorf("tamper(%q) = %q, want a different state", state, got)
+		}
+	}
+}
